@@ -1,0 +1,223 @@
+// Accounts: login/logout with opaque tokens, user administration, password changes.
+import { createHash, randomBytes } from 'node:crypto';
+import { badInput, forbidden, notFound, rateLimited, unauthenticated } from '../errors.js';
+import { RateLimiter } from '../rate-limit.js';
+import type { AccountStore } from './ports.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import type { AuthSession, User, UserId, UserPatch } from './types.js';
+
+export interface AccountOptions {
+  domain: string;
+  sessionTtlMs: number;
+  /** failed-login attempts allowed per minute per account */
+  loginAttemptsPerMinute: number;
+}
+
+export interface LoginResult {
+  token: string;
+  expiresAt: Date;
+  user: User;
+}
+
+export interface CreateUserInput {
+  username: string;
+  password: string;
+  displayName?: string | null;
+  pinyin?: string | null;
+  department?: string | null;
+  avatarUrl?: string | null;
+  isAdmin?: boolean | null;
+}
+
+// Startalk user_id rule: lowercase letters, digits and -_. (PROTOCOL.md §7 host_users).
+export interface UpdateUserInput {
+  displayName?: string | null;
+  pinyin?: string | null;
+  department?: string | null;
+  avatarUrl?: string | null;
+  frozen?: boolean | null;
+  isAdmin?: boolean | null;
+  password?: string | null;
+}
+
+const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const MAX_PASSWORD = 1024;
+const MAX_TEXT = 256;
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class AccountService {
+  private readonly userCache = new Map<UserId, User>();
+  private readonly loginLimiter: RateLimiter;
+
+  constructor(private readonly store: AccountStore, private readonly opts: AccountOptions) {
+    this.loginLimiter = new RateLimiter(opts.loginAttemptsPerMinute / 60, opts.loginAttemptsPerMinute);
+  }
+
+  get domain(): string {
+    return this.opts.domain;
+  }
+
+  /** First start: the domain and an admin account. Returns the generated password, if one was made. */
+  async bootstrap(adminPassword: string | undefined): Promise<{ generatedPassword?: string }> {
+    await this.store.ensureDomain(this.opts.domain);
+    const existing = await this.store.findUserByName(this.opts.domain, 'admin');
+    if (existing) return {};
+    const password = adminPassword ?? randomBytes(12).toString('base64url');
+    await this.store.createUser({
+      domain: this.opts.domain, username: 'admin', displayName: 'Administrator', isAdmin: true,
+      passwordHash: await hashPassword(password),
+    });
+    return adminPassword ? {} : { generatedPassword: password };
+  }
+
+  /** Checks a username/password pair; used by GraphQL login and by the bridge's SASL. */
+  async checkPassword(username: string, password: string, domain = this.opts.domain): Promise<User> {
+    const name = username.trim().toLowerCase();
+    if (!name || password.length === 0 || password.length > MAX_PASSWORD || name.length > 64) {
+      throw unauthenticated('invalid username or password');
+    }
+    const waitMs = this.loginLimiter.take(`${domain}/${name}`);
+    if (waitMs > 0) throw rateLimited('too many login attempts, try again later', waitMs);
+    const row = await this.store.findUserWithSecret(domain, name);
+    if (!row || !(await verifyPassword(password, row.passwordHash, row.passwordSalt))) {
+      throw unauthenticated('invalid username or password');
+    }
+    if (row.frozen) throw forbidden('account is frozen');
+    if (needsRehash(row.passwordHash)) {
+      // Imported Startalk hashes are upgraded on the first successful login.
+      await this.store.setPassword(row.id, await hashPassword(password), null);
+    }
+    const { passwordHash: _h, passwordSalt: _s, ...user } = row;
+    return user;
+  }
+
+  async login(username: string, password: string, userAgent: string | null = null): Promise<LoginResult> {
+    const user = await this.checkPassword(username, password);
+    return this.issueToken(user, userAgent);
+  }
+
+  async issueToken(user: User, userAgent: string | null): Promise<LoginResult> {
+    const token = `stn_${randomBytes(32).toString('base64url')}`;
+    const expiresAt = new Date(Date.now() + this.opts.sessionTtlMs);
+    await this.store.createSession(user.id, hashToken(token), expiresAt, userAgent?.slice(0, 256) ?? null);
+    return { token, expiresAt, user };
+  }
+
+  /** Resolves a bearer token to its session; null when absent, expired, revoked or frozen. */
+  async authenticate(token: string | null | undefined): Promise<AuthSession | null> {
+    if (!token || token.length > 200) return null;
+    const session = await this.store.findLiveSession(hashToken(token), new Date());
+    if (!session || session.user.frozen) return null;
+    return session;
+  }
+
+  async logout(session: AuthSession): Promise<void> {
+    await this.store.revokeSession(session.id);
+  }
+
+  async changePassword(session: AuthSession, oldPassword: string, newPassword: string): Promise<void> {
+    validatePassword(newPassword);
+    const row = await this.store.findUserWithSecret(session.user.domain, session.user.username);
+    if (!row || !(await verifyPassword(oldPassword, row.passwordHash, row.passwordSalt))) {
+      throw forbidden('current password is wrong');
+    }
+    await this.store.setPassword(row.id, await hashPassword(newPassword), null);
+    await this.store.revokeUserSessions(row.id, session.id);
+  }
+
+  async createUser(actor: User, input: CreateUserInput): Promise<User> {
+    requireAdmin(actor);
+    const username = input.username.trim().toLowerCase();
+    if (!USERNAME_RE.test(username)) {
+      throw badInput('username must be 1-64 characters: lowercase letters, digits, ".", "_" or "-"', { field: 'username' });
+    }
+    validatePassword(input.password);
+    return this.store.createUser({
+      domain: this.opts.domain,
+      username,
+      displayName: text(input.displayName, 'displayName') ?? username,
+      pinyin: text(input.pinyin, 'pinyin'),
+      department: text(input.department, 'department'),
+      avatarUrl: text(input.avatarUrl, 'avatarUrl'),
+      isAdmin: input.isAdmin ?? false,
+      passwordHash: await hashPassword(input.password),
+    });
+  }
+
+  /** Admin edit; an omitted field is unchanged, a null clears it (ignored for required fields). */
+  async updateUser(actor: User, id: UserId, patch: UpdateUserInput): Promise<User> {
+    requireAdmin(actor);
+    if (!/^\d{1,19}$/.test(id)) throw notFound('unknown user');
+    if (id === actor.id && (patch.frozen === true || patch.isAdmin === false)) {
+      throw badInput('an admin cannot freeze or demote their own account');
+    }
+    const clean: UserPatch = {};
+    if (patch.displayName != null) clean.displayName = text(patch.displayName, 'displayName') ?? undefined;
+    if (patch.pinyin !== undefined) clean.pinyin = text(patch.pinyin, 'pinyin');
+    if (patch.department !== undefined) clean.department = text(patch.department, 'department');
+    if (patch.avatarUrl !== undefined) clean.avatarUrl = text(patch.avatarUrl, 'avatarUrl');
+    if (patch.frozen != null) clean.frozen = patch.frozen;
+    if (patch.isAdmin != null) clean.isAdmin = patch.isAdmin;
+    if (patch.password != null) validatePassword(patch.password);
+    const user = await this.store.updateUser(id, clean);
+    if (patch.password != null) await this.store.setPassword(id, await hashPassword(patch.password), null);
+    if (clean.frozen || patch.password != null) await this.store.revokeUserSessions(id);
+    this.userCache.delete(id);
+    return user;
+  }
+
+  /** Resolves a peer given as "name" or "name@domain". */
+  async findByAddress(address: string): Promise<User> {
+    const [name, domain] = address.trim().toLowerCase().split('@', 2);
+    if (!name || !USERNAME_RE.test(name)) throw badInput(`"${address.slice(0, 80)}" is not a valid user address`);
+    const user = await this.store.findUserByName(domain || this.opts.domain, name);
+    if (!user) throw notFound(`unknown user "${address.slice(0, 80)}"`);
+    this.userCache.set(user.id, user);
+    return user;
+  }
+
+  /** Users by id through a process cache: event delivery must not read the database per message. */
+  async usersByIds(ids: readonly UserId[]): Promise<Map<UserId, User>> {
+    const out = new Map<UserId, User>();
+    const missing: UserId[] = [];
+    for (const id of ids) {
+      const u = this.userCache.get(id);
+      if (u) out.set(id, u);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      if (this.userCache.size > 50_000) this.userCache.clear();
+      for (const u of await this.store.findUsersByIds(missing)) {
+        this.userCache.set(u.id, u);
+        out.set(u.id, u);
+      }
+    }
+    return out;
+  }
+
+  async userById(id: UserId): Promise<User> {
+    const u = (await this.usersByIds([id])).get(id);
+    if (!u) throw notFound('unknown user');
+    return u;
+  }
+}
+
+function requireAdmin(actor: User): void {
+  if (!actor.isAdmin) throw forbidden('admin only');
+}
+
+function validatePassword(pw: string): void {
+  if (pw.length < 8 || pw.length > MAX_PASSWORD) {
+    throw badInput(`password must be 8-${MAX_PASSWORD} characters`, { field: 'password' });
+  }
+}
+
+function text(v: string | null | undefined, field: string): string | null {
+  if (v == null) return null;
+  const t = v.trim();
+  if (t.length > MAX_TEXT) throw badInput(`${field} is longer than ${MAX_TEXT} characters`, { field });
+  if (t.includes('\u0000')) throw badInput(`${field} contains a NUL character`, { field });
+  return t || null;
+}
+

@@ -1,0 +1,170 @@
+// Local delivery of live events with resume: each node keeps its own subscribers and
+// takes every envelope from the bus once; a subscription replays the durable log from
+// its cursor, then continues live, skipping anything at or below what it already gave.
+import type { UserId } from '../accounts/types.js';
+import type { Bus, EventLog } from './ports.js';
+import type { DomainEvent, Envelope } from './types.js';
+
+export interface HubOptions {
+  /** live events buffered per subscription before it falls back to reading the log */
+  queueLimit: number;
+  /** events per log read while catching up */
+  pageSize: number;
+}
+
+export class EventHub {
+  private readonly local = new Map<UserId, Set<Subscription>>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly bus: Bus, private readonly log: EventLog, private readonly opts: HubOptions) {}
+
+  start(): void {
+    this.unsubscribe ??= this.bus.subscribe(
+      (env) => this.dispatch(env),
+      () => this.resyncAll(),
+    );
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    for (const subs of this.local.values()) for (const s of subs) s.close();
+    this.local.clear();
+  }
+
+  /** The last position of the durable stream. */
+  position(): Promise<string> {
+    return this.log.currentPosition();
+  }
+
+  /** Live subscriptions on this node. */
+  get size(): number {
+    let n = 0;
+    for (const subs of this.local.values()) n += subs.size;
+    return n;
+  }
+
+  /** Everything the user may see after `since` (a seq), or from now when since is null. */
+  subscribe(userId: UserId, since: string | null): AsyncIterableIterator<DomainEvent> {
+    const sub = new Subscription(userId, since, this.log, this.opts, () => this.remove(userId, sub));
+    let set = this.local.get(userId);
+    if (!set) this.local.set(userId, (set = new Set()));
+    set.add(sub);
+    return sub;
+  }
+
+  private remove(userId: UserId, sub: Subscription): void {
+    const set = this.local.get(userId);
+    if (!set) return;
+    set.delete(sub);
+    if (set.size === 0) this.local.delete(userId);
+  }
+
+  /** The bus may have dropped envelopes: every subscription re-reads the log from its cursor. */
+  private resyncAll(): void {
+    for (const subs of this.local.values()) for (const s of subs) s.resync();
+  }
+
+  private dispatch(env: Envelope): void {
+    for (const r of env.recipients) {
+      const set = this.local.get(r);
+      if (set) for (const s of set) s.push(env.event);
+    }
+  }
+}
+
+class Subscription implements AsyncIterableIterator<DomainEvent> {
+  private cursor: bigint | null;
+  private needsCatchUp: boolean;
+  private buffer: DomainEvent[] = [];
+  private replay: DomainEvent[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly userId: UserId,
+    since: string | null,
+    private readonly log: EventLog,
+    private readonly opts: HubOptions,
+    private readonly onClose: () => void,
+  ) {
+    this.cursor = since === null ? null : BigInt(since);
+    this.needsCatchUp = since !== null;
+  }
+
+  push(ev: DomainEvent): void {
+    if (this.closed) return;
+    if (this.buffer.length >= this.opts.queueLimit) {
+      // Slow consumer: drop the buffer and re-read from the log when it asks again.
+      this.buffer = [];
+      this.needsCatchUp = true;
+    } else {
+      this.buffer.push(ev);
+    }
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  resync(): void {
+    if (this.cursor === null) return; // not started: its first read sets the cursor
+    this.needsCatchUp = true;
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  async next(): Promise<IteratorResult<DomainEvent>> {
+    if (this.cursor === null) this.cursor = BigInt(await this.log.currentPosition());
+    while (!this.closed) {
+      const ev = this.replay.shift() ?? (this.needsCatchUp ? undefined : this.takeBuffered());
+      if (ev) {
+        this.cursor = BigInt(ev.seq);
+        return { value: ev, done: false };
+      }
+      if (this.needsCatchUp) {
+        this.needsCatchUp = false; // an overflow during the read sets it again
+        const page = await this.log.eventsAfter(this.userId, this.cursor.toString(), this.opts.pageSize);
+        if (page.length >= this.opts.pageSize) this.needsCatchUp = true;
+        const from = this.cursor;
+        this.replay = page.filter((e) => BigInt(e.seq) > from);
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    return { value: undefined, done: true };
+  }
+
+  private takeBuffered(): DomainEvent | undefined {
+    while (this.buffer.length) {
+      const ev = this.buffer.shift()!;
+      if (BigInt(ev.seq) > this.cursor!) return ev;
+    }
+    return undefined;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer = [];
+    this.replay = [];
+    this.onClose();
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  async return(): Promise<IteratorResult<DomainEvent>> {
+    this.close();
+    return { value: undefined, done: true };
+  }
+
+  async throw(err?: unknown): Promise<IteratorResult<DomainEvent>> {
+    this.close();
+    throw err;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<DomainEvent> {
+    return this;
+  }
+}

@@ -1,0 +1,38 @@
+// Builds the domain services from their ports. Edges (GraphQL, bridge) receive a Core.
+import type { AccountStore } from './accounts/ports.js';
+import { AccountService } from './accounts/service.js';
+import type { Bus, EventLog } from './events/ports.js';
+import { EventHub } from './events/hub.js';
+import type { MessageStore } from './messages/ports.js';
+import { MessageService, type MessageOptions } from './messages/service.js';
+
+export interface CorePorts {
+  accounts: AccountStore;
+  messages: MessageStore;
+  events: EventLog;
+  bus: Bus;
+}
+
+export interface CoreOptions {
+  domain: string;
+  sessionTtlMs: number;
+  loginAttemptsPerMinute: number;
+  messages: MessageOptions;
+  subscriptionQueue: number;
+}
+
+export interface Core {
+  accounts: AccountService;
+  messages: MessageService;
+  hub: EventHub;
+}
+
+export function createCore(ports: CorePorts, opts: CoreOptions): Core {
+  const accounts = new AccountService(ports.accounts, {
+    domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
+  });
+  const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
+  const hub = new EventHub(ports.bus, ports.events, { queueLimit: opts.subscriptionQueue, pageSize: 200 });
+  hub.start();
+  return { accounts, messages, hub };
+}

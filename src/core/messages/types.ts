@@ -1,0 +1,55 @@
+// Message value types. seq is the message's position in the global event stream.
+import type { UserId } from '../accounts/types.js';
+
+export type ConversationId = string;
+
+/** Startalk read_flag values (PROTOCOL.md §4.3). */
+export const DeliveryState = { SENT: 0, DELIVERED: 1, READ: 3 } as const;
+export type DeliveryStateValue = (typeof DeliveryState)[keyof typeof DeliveryState];
+
+export interface Message {
+  seq: string;
+  conversationId: ConversationId;
+  senderId: UserId;
+  /** client-chosen id (Startalk msg_id), unique per sender */
+  msgId: string;
+  /** Startalk msgType: 1 text, 2 voice, 3 image, 5 file, 32 video, … */
+  msgType: number;
+  body: string;
+  extendInfo: string | null;
+  backupInfo: string | null;
+  /** server time, ms since the epoch */
+  createdAt: number;
+  state: DeliveryStateValue;
+}
+
+export interface NewMessage {
+  conversationId: ConversationId;
+  senderId: UserId;
+  msgId: string;
+  msgType: number;
+  body: string;
+  extendInfo: string | null;
+  backupInfo: string | null;
+}
+
+export interface Conversation {
+  id: ConversationId;
+  kind: 'direct' | 'group';
+  memberIds: UserId[];
+}
+
+export interface ConversationSummary {
+  conversation: Conversation;
+  lastMessage: Message;
+  unreadCount: number;
+}
+
+export interface PageRequest {
+  /** seq bounds, exclusive */
+  beforeSeq?: string;
+  afterSeq?: string;
+  limit: number;
+  /** which end of the range to take from: 'newest' reads downward from beforeSeq */
+  from: 'newest' | 'oldest';
+}

@@ -1,0 +1,8 @@
+// Side-effect imports of every schema file, then the schema.
+import { builder } from '../builder.js';
+import './user.js';
+import './message.js';
+import './conversation.js';
+import './event.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,138 @@
+// The GraphQL edge: yoga over HTTP (incl. SSE subscriptions) and graphql-ws over WebSocket,
+// sharing one schema, one context factory, one set of limits and one error mask.
+import type { Server } from 'node:http';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import type { AuthSession } from '../core/accounts/types.js';
+import type { Core } from '../core/index.js';
+import type { Context } from './builder.js';
+import { createMaskError } from './errors.js';
+import { schema } from './schema/index.js';
+
+export interface GraphQLLimits {
+  maxRequestBytes: number;
+  maxQueryDepth: number;
+  maxQueryCost: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxWsConnections: number;
+}
+
+export interface GraphQLEdgeOptions {
+  core: Core;
+  limits: GraphQLLimits;
+  graphiql: boolean;
+  logError: (err: unknown) => void;
+}
+
+const bearer = (v: unknown) => (typeof v === 'string' ? v.replace(/^Bearer\s+/i, '').trim() : null);
+
+export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
+  const { core, limits } = opts;
+  const maskError = createMaskError(opts.logError);
+  const armor: Plugin[] = [
+    maxDepthPlugin({ n: limits.maxQueryDepth, ignoreIntrospection: true, exposeLimits: true }),
+    costLimitPlugin({ maxCost: limits.maxQueryCost, ignoreIntrospection: true, exposeLimits: true }),
+    maxAliasesPlugin({ n: limits.maxAliases, exposeLimits: true }),
+    maxTokensPlugin({ n: limits.maxTokens, exposeLimits: true }),
+  ] as Plugin[];
+
+  const yoga = createYoga<{ session?: AuthSession | null }, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: opts.graphiql ? { title: 'Startalk Next', subscriptionsProtocol: 'WS' } : false,
+    maskedErrors: { maskError: (e) => maskError(e) },
+    logging: false,
+    plugins: [...armor, useBodyLimit(limits.maxRequestBytes)],
+    context: async (init) => {
+      const req = (init as { request?: Request }).request;
+      const session = init.session !== undefined
+        ? init.session
+        : await core.accounts.authenticate(bearer(req?.headers.get('authorization')));
+      return { core, session, userAgent: req?.headers.get('user-agent') ?? null };
+    },
+  });
+
+  /** Attaches graphql-ws on the same server and path. */
+  function attachWebSocket(server: Server) {
+    const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxRequestBytes });
+    wss.on('connection', (socket) => {
+      if (wss.clients.size > limits.maxWsConnections) socket.close(1013, 'too many connections');
+    });
+    const disposable = useServer<Record<string, unknown>, { session?: AuthSession | null }>(
+      {
+        onConnect: async (ctx) => {
+          const params = ctx.connectionParams ?? {};
+          const token = bearer(params.authorization ?? params.Authorization ?? params.token);
+          if (!token) {
+            ctx.extra.session = null;
+            return true;
+          }
+          const session = await core.accounts.authenticate(token);
+          if (!session) return false; // closes with 4403 Forbidden
+          ctx.extra.session = session;
+          return true;
+        },
+        onSubscribe: async (ctx, _id, payload) => {
+          const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params: payload,
+            session: ctx.extra.session ?? null,
+          });
+          let document;
+          try {
+            document = parse(payload.query);
+          } catch (e) {
+            return [maskError(e) as GraphQLError];
+          }
+          const errors: readonly unknown[] = validate(s, document);
+          if (errors.length > 0) return errors.map((e: unknown) => maskError(e) as GraphQLError);
+          const args: ExecutionArgs = {
+            schema: s, operationName: payload.operationName, document,
+            variableValues: payload.variables, contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
+          return args;
+        },
+        execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+        subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+        onError: () => {},
+        onNext: (_ctx, _id, _payload, _args, result) => {
+          if ('errors' in result && result.errors) {
+            return { ...result, errors: result.errors.map((e: unknown) => maskError(e) as GraphQLError) };
+          }
+          return result;
+        },
+      },
+      wss,
+    );
+    return { wss, close: () => disposable.dispose() };
+  }
+
+  return { yoga, attachWebSocket };
+}
+
+/** Rejects bodies over the limit before they are read; chunked bodies must declare a length. */
+function useBodyLimit(maxBytes: number): Plugin {
+  const reject = (status: number, message: string) =>
+    new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }), {
+      status, headers: { 'content-type': 'application/json' },
+    });
+  return {
+    onRequest({ request, endResponse }) {
+      if (request.method !== 'POST') return;
+      const len = request.headers.get('content-length');
+      if (len === null) return endResponse(reject(411, 'a Content-Length header is required'));
+      if (Number(len) > maxBytes) endResponse(reject(413, `request body is larger than ${maxBytes} bytes`));
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// The composition root: storage -> core -> edges, on one HTTP server. No listen() here
+// except through the returned handle, and no process.env: main.ts owns both.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCore, type Core } from '../core/index.js';
+import { createGraphQLEdge } from '../graphql/yoga.js';
+import { createStorage, type Storage } from '../storage/index.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface App {
+  core: Core;
+  storage: Storage;
+  logger: Logger;
+  /** set when the first start generated the admin password (main prints it once) */
+  generatedAdminPassword?: string;
+  server: ReturnType<typeof createServer>;
+  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+export async function buildApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+  const storage = await createStorage({
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    dataDir: config.dataDir,
+    embeddedPgPort: config.embeddedPgPort,
+    dbPoolSize: config.dbPoolSize,
+    log: { info: (m) => logger.info(m), error: (o, m) => logger.error(o, m) },
+  });
+  const core = createCore(storage, {
+    domain: config.domain,
+    sessionTtlMs: config.sessionTtlDays * 86_400_000,
+    loginAttemptsPerMinute: config.limits.loginAttemptsPerMinute,
+    subscriptionQueue: config.limits.subscriptionQueue,
+    messages: {
+      maxBodyBytes: config.limits.maxMessageBytes,
+      maxInfoBytes: config.limits.maxInfoBytes,
+      sendRatePerSec: config.limits.sendRatePerSec,
+      sendBurst: config.limits.sendBurst,
+      maxPageSize: config.limits.maxPageSize,
+    },
+  });
+  const { generatedPassword } = await core.accounts.bootstrap(config.adminPassword);
+
+  const gql = createGraphQLEdge({
+    core,
+    limits: config.limits,
+    graphiql: config.graphiql,
+    logError: (err) => logger.error({ err }, 'unexpected error in a GraphQL operation'),
+  });
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      void storage.ready().then((ok) => json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' }));
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
+    if (path === '/graphql') return void gql.yoga(req, res);
+    json(res, 404, { error: 'not found' });
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  const ws = gql.attachWebSocket(server);
+
+  return {
+    core,
+    storage,
+    logger,
+    generatedAdminPassword: generatedPassword,
+    server,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const addr = server.address() as AddressInfo;
+          resolve({ port: addr.port, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}/graphql` });
+        });
+      });
+    },
+    async close() {
+      core.hub.stop();
+      for (const c of ws.wss.clients) c.terminate();
+      await ws.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Environment -> typed configuration, validated as a whole so every bad value is
+// reported at once. Only main.ts passes process.env here; tests build configs directly.
+
+export interface Config {
+  port: number;
+  host: string;
+  domain: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  adminPassword?: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  dbPoolSize: number;
+  logLevel: string;
+  graphiql: boolean;
+  limits: {
+    maxMessageBytes: number;
+    maxInfoBytes: number;
+    maxRequestBytes: number;
+    maxQueryDepth: number;
+    maxQueryCost: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxPageSize: number;
+    sendRatePerSec: number;
+    sendBurst: number;
+    loginAttemptsPerMinute: number;
+    subscriptionQueue: number;
+    maxWsConnections: number;
+  };
+  sessionTtlDays: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const str = (k: string) => {
+    const v = env[k]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (k: string, def: number, min: number, max: number): number => {
+    const raw = str(k);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${k}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  };
+  const bool = (k: string, def: boolean): boolean => {
+    const raw = str(k)?.toLowerCase();
+    if (raw === undefined) return def;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${k}=${JSON.stringify(raw)} must be true or false`);
+    return def;
+  };
+  const url = (k: string, schemes: string[]): string | undefined => {
+    const raw = str(k);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (!schemes.includes(u.protocol)) throw new Error();
+      return raw;
+    } catch {
+      // never echo the value: URLs carry passwords
+      problems.push(`${k} must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+      return undefined;
+    }
+  };
+
+  const domain = (str('DOMAIN') ?? 'localhost').toLowerCase();
+  if (!DOMAIN_RE.test(domain)) problems.push(`DOMAIN=${JSON.stringify(domain)} is not a valid domain name`);
+  const adminPassword = str('ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
+  const logLevel = str('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const config: Config = {
+    port: int('PORT', 8080, 0, 65535),
+    host: str('HOST') ?? '0.0.0.0',
+    domain,
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    adminPassword,
+    dataDir: str('DATA_DIR') ?? './data',
+    embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1, 65535),
+    dbPoolSize: int('DB_POOL_SIZE', 10, 2, 200),
+    logLevel,
+    graphiql: bool('GRAPHIQL', true),
+    limits: {
+      maxMessageBytes: int('MAX_MESSAGE_BYTES', 32 * 1024, 1, 1024 * 1024),
+      maxInfoBytes: int('MAX_INFO_BYTES', 16 * 1024, 0, 1024 * 1024),
+      maxRequestBytes: int('MAX_REQUEST_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+      maxQueryDepth: int('MAX_QUERY_DEPTH', 10, 2, 100),
+      maxQueryCost: int('MAX_QUERY_COST', 5000, 10, 1_000_000),
+      maxAliases: int('MAX_QUERY_ALIASES', 15, 1, 1000),
+      maxTokens: int('MAX_QUERY_TOKENS', 2000, 50, 100_000),
+      maxPageSize: int('MAX_PAGE_SIZE', 200, 1, 10_000),
+      sendRatePerSec: int('SEND_RATE_PER_SEC', 50, 0, 1_000_000),
+      sendBurst: int('SEND_BURST', 100, 1, 1_000_000),
+      loginAttemptsPerMinute: int('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
+      subscriptionQueue: int('SUBSCRIPTION_QUEUE', 1000, 10, 1_000_000),
+      maxWsConnections: int('MAX_WS_CONNECTIONS', 10_000, 1, 1_000_000),
+    },
+    sessionTtlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,86 @@
+// The one place that picks storage adapters from configuration.
+import { fileURLToPath } from 'node:url';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { AccountStore } from '../core/accounts/ports.js';
+import type { Bus, EventLog } from '../core/events/ports.js';
+import type { MessageStore } from '../core/messages/ports.js';
+import { createMemoryBus } from './memory/bus.js';
+import { PgAccountStore } from './postgres/accounts.js';
+import { startEmbeddedPostgres, type EmbeddedHandle } from './postgres/embedded.js';
+import { PrismaClient } from './postgres/generated/client.js';
+import { PgMessageStore } from './postgres/messages.js';
+import { migrate } from './postgres/migrate.js';
+import { StreamWriter } from './postgres/stream-writer.js';
+import { createRedisBus } from './redis/bus.js';
+
+export interface StorageConfig {
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  dbPoolSize: number;
+  log: { info: (msg: string) => void; error: (obj: unknown, msg: string) => void };
+}
+
+export interface Storage {
+  accounts: AccountStore;
+  messages: MessageStore;
+  events: EventLog;
+  bus: Bus;
+  writer: StreamWriter;
+  /** database reachable and bus connected */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+
+export async function createStorage(cfg: StorageConfig): Promise<Storage> {
+  let embedded: EmbeddedHandle | undefined;
+  let url = cfg.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: cfg.dataDir, port: cfg.embeddedPgPort, log: cfg.log.info });
+    url = embedded.url;
+    cfg.log.info(`using embedded PostgreSQL on 127.0.0.1:${cfg.embeddedPgPort}`);
+  }
+  const pool = new pg.Pool({ connectionString: url, max: cfg.dbPoolSize });
+  pool.on('error', (err) => cfg.log.error({ err: err.message }, 'idle database connection failed'));
+  try {
+    const applied = await migrate(pool, MIGRATIONS);
+    if (applied.length) cfg.log.info(`applied migrations: ${applied.join(', ')}`);
+  } catch (err) {
+    await pool.end();
+    await embedded?.stop();
+    throw err;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const writer = new StreamWriter(pool);
+  const messages = new PgMessageStore(pool, writer);
+  const bus = cfg.redisUrl
+    ? await createRedisBus({ url: cfg.redisUrl, onError: (err) => cfg.log.error({ err: err.message }, 'redis bus error') })
+    : createMemoryBus();
+
+  return {
+    accounts: new PgAccountStore(prisma),
+    messages,
+    events: messages,
+    bus,
+    writer,
+    async ready() {
+      if (!bus.isReady()) return false;
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await bus.close();
+      await prisma.$disconnect();
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}

