@@ -32,6 +32,7 @@ export const badInput = (msg: string, details?: Record<string, unknown>) => new 
 export const notFound = (msg: string) => new AppError('NOT_FOUND', msg);
 export const rateLimited = (msg: string, retryAfterMs: number) => new AppError('RATE_LIMITED', msg, { retryAfterMs });
 
+/** Structural check: module duplication (test runners, bundlers) must not turn expected errors into INTERNAL. */
 export function isAppError(e: unknown): e is AppError {
-  return e instanceof AppError;
+  return e instanceof Error && e.name === 'AppError' && typeof (e as AppError).code === 'string' && (e as AppError).code in ERRORS;
 }

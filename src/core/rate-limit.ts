@@ -10,6 +10,14 @@ export class RateLimiter {
     this.maxKeys = maxKeys;
   }
 
+  /** The ms to wait before a token is available (0 = one is), without taking it. */
+  peek(key: string, now = Date.now()): number {
+    const b = this.buckets.get(key);
+    if (this.ratePerSec <= 0 || !b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSec);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.ratePerSec) * 1000);
+  }
+
   /** Takes one token; returns 0 when allowed, else the ms to wait. */
   take(key: string, now = Date.now()): number {
     if (this.ratePerSec <= 0) return 0; // disabled

@@ -1,27 +1,28 @@
 // Maps errors to what clients see: AppErrors keep their message and get extensions.code;
 // GraphQL syntax/validation/coercion errors become BAD_USER_INPUT; anything else is a bug,
-// logged and masked as INTERNAL.
+// logged and masked as INTERNAL. Checks are structural: graphql ships CJS and ESM builds,
+// and a GraphQLError from the other copy must not be mistaken for a bug.
 import { GraphQLError } from 'graphql';
-import { AppError } from '../core/errors.js';
+import { isAppError } from '../core/errors.js';
+
+const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === 'GraphQLError';
+
+function withCode(gql: GraphQLError | null, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: gql?.nodes, source: gql?.source, positions: gql?.positions, path: gql?.path, extensions,
+  });
+}
 
 export function createMaskError(log: (err: unknown) => void) {
   return (error: unknown): Error => {
-    const gql = error instanceof GraphQLError ? error : null;
+    const gql = isGraphQLError(error) ? error : null;
     const orig = gql?.originalError ?? error;
-    if (orig instanceof AppError) {
-      return new GraphQLError(orig.message, {
-        nodes: gql?.nodes, source: gql?.source, positions: gql?.positions, path: gql?.path,
-        extensions: { ...orig.details, code: orig.code },
-      });
-    }
-    if (gql && (!gql.originalError || gql.originalError instanceof GraphQLError)) {
-      if (gql.extensions.code) return gql;
-      return new GraphQLError(gql.message, {
-        nodes: gql.nodes, source: gql.source, positions: gql.positions, path: gql.path,
-        extensions: { ...gql.extensions, code: 'BAD_USER_INPUT' },
-      });
+    if (isAppError(orig)) return withCode(gql, orig.message, { ...orig.details, code: orig.code });
+    if (gql && (!gql.originalError || isGraphQLError(gql.originalError))) {
+      if (gql.extensions?.code) return gql;
+      return withCode(gql, gql.message, { ...gql.extensions, code: 'BAD_USER_INPUT' });
     }
     log(orig);
-    return new GraphQLError('Unexpected error.', { path: gql?.path, extensions: { code: 'INTERNAL' } });
+    return withCode(gql, 'Unexpected error.', { code: 'INTERNAL' });
   };
 }

