@@ -47,7 +47,7 @@ export class Tracker {
   /** Called by receiver `rx` for every MessageAddedEvent; returns false if not ours. */
   deliver(rx: number, m: AddedMessage): boolean {
     const key = m.body.slice(0, m.body.indexOf('|'));
-    if (!key.startsWith(this.prefix)) return false;
+    if (key.slice(0, key.indexOf('.')) !== this.prefix) return false;
     const s = this.sent.get(key);
     if (!s || s.to !== rx) {
       this.unexpected++;

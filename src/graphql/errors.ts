@@ -3,7 +3,7 @@
 // logged and masked as INTERNAL. Checks are structural: graphql ships CJS and ESM builds,
 // and a GraphQLError from the other copy must not be mistaken for a bug.
 import { GraphQLError } from 'graphql';
-import { isAppError } from '../core/errors.js';
+import { ERRORS, isAppError } from '../core/errors.js';
 
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === 'GraphQLError';
 
@@ -19,8 +19,10 @@ export function createMaskError(log: (err: unknown) => void) {
     const orig = gql?.originalError ?? error;
     if (isAppError(orig)) return withCode(gql, orig.message, { ...orig.details, code: orig.code });
     if (gql && (!gql.originalError || isGraphQLError(gql.originalError))) {
-      if (gql.extensions?.code) return gql;
-      return withCode(gql, gql.message, { ...gql.extensions, code: 'BAD_USER_INPUT' });
+      const code = gql.extensions?.code;
+      if (typeof code === 'string' && code in ERRORS) return gql;
+      // yoga's GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED etc. fold into our registry
+      return withCode(gql, gql.message, { ...gql.extensions, code: 'BAD_USER_INPUT', ...(code ? { reason: code } : {}) });
     }
     log(orig);
     return withCode(gql, 'Unexpected error.', { code: 'INTERNAL' });

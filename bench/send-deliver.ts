@@ -1,0 +1,168 @@
+// Send -> deliver benchmark. `npm run bench`; every knob is an env var (see `opts`).
+// Phases: setup (fresh DB, server, users, logins) -> (d) memory per idle subscribed
+// WebSocket -> (a) max closed-loop throughput with an exactly-once check -> (b) latency at
+// half that rate, open loop -> (c) raw PostgreSQL insert baseline -> summary + JSON.
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { GqlHttp, subscribeEvents, type Subscriber } from './lib/gql.js';
+import { closedLoop, handshake, openLoop, type ClosedLoopResult, type Pairs } from './lib/load.js';
+import { measureIdleSockets } from './lib/memory.js';
+import { benchIds, rawInsert, recreateDatabase, type RawResult } from './lib/pg.js';
+import { printSummary } from './lib/report.js';
+import { startChild, startInProcess, type ServerHandle } from './lib/server-handle.js';
+import { Tracker } from './lib/tracker.js';
+
+const env = process.env;
+const num = (k: string, d: number) => (env[k] ? Number(env[k]) : d);
+const opts = {
+  databaseUrl: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/stn_bench',
+  redisUrl: env.BENCH_REDIS_URL, // unset: the single-node in-memory bus
+  serverMode: (env.BENCH_SERVER ?? 'child') as 'child' | 'inproc',
+  pairs: num('BENCH_PAIRS', 50),
+  concurrency: (env.BENCH_CONCURRENCY ?? '50,200').split(',').map(Number),
+  warmupSecs: num('BENCH_WARMUP_SECS', 2),
+  throughputSecs: num('BENCH_THROUGHPUT_SECS', 8),
+  latencySecs: num('BENCH_LATENCY_SECS', 10),
+  latencyRate: env.BENCH_LATENCY_RATE ? Number(env.BENCH_LATENCY_RATE) : undefined,
+  rawSecs: num('BENCH_RAW_SECS', 4),
+  idleSockets: num('BENCH_IDLE_WS', 2000),
+  bodyBytes: num('BENCH_BODY_BYTES', 100),
+  dbPoolSize: num('BENCH_DB_POOL', 10),
+};
+const ADMIN_PASSWORD = 'bench-admin-password';
+const USER_PASSWORD = 'bench-user-password';
+
+const serverEnv: Record<string, string> = {
+  DATABASE_URL: opts.databaseUrl,
+  ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+  ADMIN_PASSWORD,
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  GRAPHIQL: 'false',
+  SEND_RATE_PER_SEC: '0',
+  LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+  MAX_WS_CONNECTIONS: '100000',
+  DB_POOL_SIZE: String(opts.dbPoolSize),
+};
+
+const log = (m: string) => process.stdout.write(`[bench +${(process.uptime()).toFixed(1)}s] ${m}\n`);
+
+async function pool<T>(n: number, parallel: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await fn(i);
+    }
+  }));
+  return out;
+}
+
+async function createUsers(http: GqlHttp, names: string[]): Promise<string[]> {
+  const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }';
+  const CREATE = 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }';
+  const login = async (u: string, p: string) =>
+    (await http.request<{ login: { token: string } }>(LOGIN, { u, p })).login.token;
+  const admin = await login('admin', ADMIN_PASSWORD);
+  // scrypt hashing dominates: a few at a time keeps the thread pool busy without queueing
+  await pool(names.length, 8, (i) => http.request(CREATE, { input: { username: names[i], password: USER_PASSWORD } }, admin));
+  return pool(names.length, 8, (i) => login(names[i]!, USER_PASSWORD));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`options ${JSON.stringify({ ...opts, databaseUrl: opts.databaseUrl.replace(/\/\/[^@]*@/, '//***@') })}`);
+  await recreateDatabase(opts.databaseUrl);
+  const start = opts.serverMode === 'child' ? startChild : startInProcess;
+  const server: ServerHandle = await start(serverEnv);
+  log(`server (${server.mode}, pid ${server.pid}) at ${server.url}`);
+  const http = new GqlHttp(server.url);
+  const receivers: Subscriber[] = [];
+  let memServer: ServerHandle | undefined;
+  try {
+    const n = opts.pairs;
+    const pad = (i: number) => String(i).padStart(4, '0');
+    const senderNames = Array.from({ length: n }, (_x, i) => `bs${pad(i)}`);
+    const receiverNames = Array.from({ length: n }, (_x, i) => `br${pad(i)}`);
+    const tokens = await createUsers(http, [...senderNames, ...receiverNames]);
+    const senderTokens = tokens.slice(0, n);
+    const receiverTokens = tokens.slice(n);
+    log(`created and logged in ${2 * n} users`);
+
+    // (d) memory per idle subscribed WebSocket, in a server process of its own
+    memServer = server.mode === 'child' ? server : await startChild(serverEnv);
+    const memory = await measureIdleSockets(memServer, receiverTokens, opts.idleSockets);
+    if (memServer !== server) await memServer.close();
+    log(`memory: ${JSON.stringify(memory.perConnectionBytes)} bytes per idle subscribed socket`);
+
+    // receivers: one graphql-ws connection + events subscription each
+    const trackers: Tracker[] = [];
+    for (let r = 0; r < n; r++) {
+      receivers.push(subscribeEvents(server.url, receiverTokens[r]!, (m) => {
+        if (!trackers.some((t) => t.deliver(r, m))) trackers[0]!.unexpected++;
+      }));
+    }
+    await Promise.all(receivers.map((s) => s.connected));
+    const newTracker = (prefix: string) => (trackers.unshift(new Tracker(prefix)), trackers[0]!);
+    const pairs: Pairs = { http, senderTokens, receiverNames, bodyBytes: opts.bodyBytes };
+    await handshake(pairs, newTracker('h'));
+    log(`${n} receivers subscribed; handshake delivered to each`);
+
+    // (a) max throughput, closed loop, at each concurrency level
+    const throughput: ClosedLoopResult[] = [];
+    for (const c of opts.concurrency) {
+      const r = await closedLoop(pairs, newTracker(`t${c}`), c, opts.warmupSecs * 1000, opts.throughputSecs * 1000);
+      throughput.push(r);
+      log(`closed loop c=${c}: persisted ${r.persistedPerSec}/s delivered ${r.deliveredPerSec}/s ` +
+        `ack p50 ${r.ackLatencyMs.p50} ms; exactly-once ${r.check.exactlyOnce} ${JSON.stringify(r.check)}`);
+    }
+    const best = throughput.reduce((a, b) => (b.deliveredPerSec > a.deliveredPerSec ? b : a));
+
+    // (b) latency at about half the max rate, open loop
+    const rate = opts.latencyRate ?? Math.max(1, best.deliveredPerSec / 2);
+    const latency = await openLoop(pairs, newTracker('l'), rate, 1000, opts.latencySecs * 1000);
+    log(`open loop ${latency.targetPerSec}/s: send->deliver ${JSON.stringify(latency.sendToDeliverMs)} ` +
+      `scheduled->deliver ${JSON.stringify(latency.scheduledToDeliverMs)}; exactly-once ${latency.check.exactlyOnce}`);
+    const serverStats = await server.snapshot();
+
+    await Promise.all(receivers.splice(0).map((s) => s.dispose()));
+    const lateUnexpected = trackers.reduce((a, t) => a + t.unexpected, 0);
+
+    // (c) raw PostgreSQL baseline, the server idle
+    const ids = await benchIds(opts.databaseUrl);
+    const raw: RawResult[] = [];
+    for (const [clients, rows] of [[8, 1], [32, 1], [8, 100]] as const) {
+      const r = await rawInsert({ url: opts.databaseUrl, clients, rowsPerStatement: rows, seconds: opts.rawSecs, bodyBytes: opts.bodyBytes, ...ids });
+      raw.push(r);
+      log(`raw ${r.label}: ${Math.round(r.rowsPerSec)} rows/s`);
+    }
+
+    const results = {
+      when: new Date().toISOString(),
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      options: { ...opts, databaseUrl: undefined },
+      memory, throughput, best: best.concurrency, latency, raw, lateUnexpected,
+      server: { writer: serverStats.writer, avgBatch: serverStats.writer.jobs / Math.max(1, serverStats.writer.batches) },
+      totalSeconds: (Date.now() - started) / 1000,
+    };
+    const summary = printSummary(results);
+    const out = fileURLToPath(new URL('./last-results.json', import.meta.url));
+    await writeFile(out, `${JSON.stringify({ ...results, summary }, null, 2)}\n`);
+    log(`wrote ${out}`);
+  } finally {
+    await Promise.all(receivers.map((s) => s.dispose()));
+    if (memServer && memServer !== server) await memServer.close();
+    http.close();
+    await server.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
