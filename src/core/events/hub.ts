@@ -14,6 +14,8 @@ export interface HubOptions {
 
 export class EventHub {
   private readonly local = new Map<UserId, Set<Subscription>>();
+  /** times a subscription's live buffer overflowed and it fell back to the log */
+  readonly stats = { overflows: 0 };
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly bus: Bus, private readonly log: EventLog, private readonly opts: HubOptions) {}
@@ -46,7 +48,7 @@ export class EventHub {
 
   /** Everything the user may see after `since` (a seq), or from now when since is null. */
   subscribe(userId: UserId, since: string | null): AsyncIterableIterator<DomainEvent> {
-    const sub = new Subscription(userId, since, this.log, this.opts, () => this.remove(userId, sub));
+    const sub = new Subscription(userId, since, this.log, this.opts, () => this.remove(userId, sub), () => this.stats.overflows++);
     let set = this.local.get(userId);
     if (!set) this.local.set(userId, (set = new Set()));
     set.add(sub);
@@ -87,6 +89,7 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
     private readonly log: EventLog,
     private readonly opts: HubOptions,
     private readonly onClose: () => void,
+    private readonly onOverflow: () => void,
   ) {
     this.cursor = since === null ? null : BigInt(since);
     this.needsCatchUp = since !== null;
@@ -98,6 +101,7 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
       // Slow consumer: drop the buffer and re-read from the log when it asks again.
       this.buffer = [];
       this.needsCatchUp = true;
+      this.onOverflow();
     } else {
       this.buffer.push(ev);
     }

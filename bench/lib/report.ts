@@ -1,0 +1,83 @@
+// The summary table (stdout) and its rows for the JSON file.
+import type { ClosedLoopResult, OpenLoopResult } from './load.js';
+import type { MemoryResult } from './memory.js';
+import type { RawResult } from './pg.js';
+
+export interface Results {
+  memory: MemoryResult;
+  throughput: ClosedLoopResult[];
+  best: number;
+  latency: OpenLoopResult;
+  raw: RawResult[];
+  lateUnexpected: number;
+  server: { writer: { batches: number; jobs: number }; avgBatch: number };
+  machine: { cpus: number; node: string };
+  totalSeconds: number;
+}
+
+interface Row {
+  metric: string;
+  value: string;
+  target?: string;
+  met?: boolean;
+}
+
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+
+export function printSummary(r: Results): Row[] {
+  const best = r.throughput.find((t) => t.concurrency === r.best)!;
+  const singles = r.raw.filter((x) => x.rowsPerStatement === 1);
+  const bestRaw = singles.reduce((a, b) => (b.rowsPerSec > a.rowsPerSec ? b : a));
+  const ratio = best.deliveredPerSec / bestRaw.rowsPerSec;
+  const mem = r.memory.perConnectionBytes;
+  const checks = [...r.throughput.map((t) => [`closed loop c=${t.concurrency}`, t.check] as const), ['open loop', r.latency.check] as const];
+
+  const rows: Row[] = [
+    ...r.throughput.map((t) => ({
+      metric: `send->deliver, closed loop, ${t.concurrency} in flight`,
+      value: `${int(t.deliveredPerSec)} delivered/s (${int(t.persistedPerSec)} persisted/s, reply p50 ${t.ackLatencyMs.p50} ms p99 ${t.ackLatencyMs.p99} ms)`,
+    })),
+    ...r.raw.map((x) => ({ metric: `raw PostgreSQL: ${x.label}`, value: `${int(x.rowsPerSec)} rows/s` })),
+    ...singles.map((x) => ({
+      metric: `ratio max send->deliver / ${x.label}`,
+      value: `${(100 * (best.deliveredPerSec / x.rowsPerSec)).toFixed(0)}%`,
+      ...(x === bestRaw ? { target: '>= 70%', met: ratio >= 0.7 } : {}),
+    })),
+    {
+      metric: `latency send->deliver at ${int(r.latency.targetPerSec)}/s open loop`,
+      value: `p50 ${r.latency.sendToDeliverMs.p50} ms, p99 ${r.latency.sendToDeliverMs.p99} ms, max ${r.latency.sendToDeliverMs.max} ms (n=${r.latency.sendToDeliverMs.n})`,
+      target: 'p99 < 50 ms',
+      met: r.latency.sendToDeliverMs.p99 < 50,
+    },
+    {
+      metric: '  same, from scheduled send time',
+      value: `p50 ${r.latency.scheduledToDeliverMs.p50} ms, p99 ${r.latency.scheduledToDeliverMs.p99} ms (achieved ${int(r.latency.achievedDeliveredPerSec)}/s)`,
+    },
+    {
+      metric: `memory per idle subscribed WebSocket (${r.memory.connections} sockets), RSS`,
+      value: `${int(mem.rss)} B`,
+      target: '<= 20 KB',
+      met: mem.rss <= 20 * 1024,
+    },
+    { metric: '  same, V8 heap used + external', value: `${int(mem.heapPlusExternal)} B (heap ${int(mem.heapUsed)}, external ${int(mem.external)})` },
+    ...checks.map(([name, c]) => ({
+      metric: `exactly-once, ${name}`,
+      value: `${c.exactlyOnce ? 'OK' : 'FAILED'}: ${int(c.persisted)} persisted, ${int(c.delivered)} delivered, ` +
+        `${c.missing} missing, ${c.duplicates} duplicate, ${c.unexpected} unexpected, ${c.failed} send errors`,
+      met: c.exactlyOnce && c.failed === 0,
+    })),
+    { metric: 'group commit: messages per transaction (avg)', value: r.server.avgBatch.toFixed(1) },
+  ];
+
+  const w0 = Math.max(...rows.map((x) => x.metric.length));
+  const w1 = Math.max(...rows.map((x) => x.value.length));
+  const line = '-'.repeat(w0 + w1 + 26);
+  const out = [line, `${'metric'.padEnd(w0)} | ${'value'.padEnd(w1)} | target       | met`, line];
+  for (const x of rows) {
+    const met = x.met === undefined ? '' : x.met ? 'yes' : 'NO';
+    out.push(`${x.metric.padEnd(w0)} | ${x.value.padEnd(w1)} | ${(x.target ?? '').padEnd(12)} | ${met}`);
+  }
+  out.push(line, `${r.machine.cpus} CPUs, node ${r.machine.node}, run took ${r.totalSeconds.toFixed(0)} s; memory: ${r.memory.method}`);
+  process.stdout.write(`\n${out.join('\n')}\n`);
+  return rows;
+}
