@@ -23,6 +23,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
   const storage = await createStorage({
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
+    redisChannel: `${config.redisPrefix}:${config.domain}:events`,
     dataDir: config.dataDir,
     embeddedPgPort: config.embeddedPgPort,
     dbPoolSize: config.dbPoolSize,

@@ -7,6 +7,8 @@ export interface Config {
   domain: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** key/channel prefix, so deployments can share one Redis */
+  redisPrefix: string;
   adminPassword?: string;
   dataDir: string;
   embeddedPgPort: number;
@@ -94,6 +96,7 @@ export function loadConfig(env: Env): Config {
     domain,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: str('REDIS_PREFIX') ?? 'stn',
     adminPassword,
     dataDir: str('DATA_DIR') ?? './data',
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1, 65535),

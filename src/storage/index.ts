@@ -17,6 +17,8 @@ import { createRedisBus } from './redis/bus.js';
 export interface StorageConfig {
   databaseUrl?: string;
   redisUrl?: string;
+  /** Redis channel for this deployment's events */
+  redisChannel: string;
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
@@ -61,7 +63,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   const writer = new StreamWriter(pool);
   const messages = new PgMessageStore(pool, writer);
   const bus = cfg.redisUrl
-    ? await createRedisBus({ url: cfg.redisUrl, onError: (err) => cfg.log.error({ err: err.message }, 'redis bus error') })
+    ? await createRedisBus({ url: cfg.redisUrl, channel: cfg.redisChannel, onError: (err) => cfg.log.error({ err: err.message }, 'redis bus error') })
     : createMemoryBus();
 
   return {

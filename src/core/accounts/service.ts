@@ -64,10 +64,15 @@ export class AccountService {
     const existing = await this.store.findUserByName(this.opts.domain, 'admin');
     if (existing) return {};
     const password = adminPassword ?? randomBytes(12).toString('base64url');
-    await this.store.createUser({
-      domain: this.opts.domain, username: 'admin', displayName: 'Administrator', isAdmin: true,
-      passwordHash: await hashPassword(password),
-    });
+    try {
+      await this.store.createUser({
+        domain: this.opts.domain, username: 'admin', displayName: 'Administrator', isAdmin: true,
+        passwordHash: await hashPassword(password),
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'CONFLICT') return {}; // another node just created it
+      throw e;
+    }
     return adminPassword ? {} : { generatedPassword: password };
   }
 
