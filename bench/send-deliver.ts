@@ -46,6 +46,7 @@ const serverEnv: Record<string, string> = {
   DB_POOL_SIZE: String(opts.dbPoolSize),
 };
 
+const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 const log = (m: string) => process.stdout.write(`[bench +${(process.uptime()).toFixed(1)}s] ${m}\n`);
 
 async function pool<T>(n: number, parallel: number, fn: (i: number) => Promise<T>): Promise<T[]> {
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
     }
     await Promise.all(receivers.map((s) => s.connected));
     const newTracker = (prefix: string) => (trackers.unshift(new Tracker(prefix)), trackers[0]!);
+    const before = await server.snapshot();
+    log(`server before load: heapUsed ${mb(before.memory.heapUsed)} MB, rss ${mb(before.memory.rss)} MB (after full GC)`);
     const pairs: Pairs = { http, senderTokens, receiverNames, bodyBytes: opts.bodyBytes };
     await handshake(pairs, newTracker('h'));
     log(`${n} receivers subscribed; handshake delivered to each`);
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
       const r = await closedLoop(pairs, newTracker(`t${c}`), c, opts.warmupSecs * 1000, opts.throughputSecs * 1000);
       throughput.push(r);
       log(`closed loop c=${c}: persisted ${r.persistedPerSec}/s delivered ${r.deliveredPerSec}/s ` +
-        `ack p50 ${r.ackLatencyMs.p50} ms; exactly-once ${r.check.exactlyOnce} ${JSON.stringify(r.check)}`);
+        `reply p50 ${r.ackLatencyMs.p50} ms; per second [${r.perSecond.join(' ')}]; exactly-once ${r.check.exactlyOnce} ${JSON.stringify(r.check)}`);
     }
     const best = throughput.reduce((a, b) => (b.deliveredPerSec > a.deliveredPerSec ? b : a));
 
@@ -124,8 +127,9 @@ async function main(): Promise<void> {
     const rate = opts.latencyRate ?? Math.max(1, best.deliveredPerSec / 2);
     const latency = await openLoop(pairs, newTracker('l'), rate, 1000, opts.latencySecs * 1000);
     log(`open loop ${latency.targetPerSec}/s: send->deliver ${JSON.stringify(latency.sendToDeliverMs)} ` +
-      `scheduled->deliver ${JSON.stringify(latency.scheduledToDeliverMs)}; exactly-once ${latency.check.exactlyOnce}`);
+      `scheduled->deliver ${JSON.stringify(latency.scheduledToDeliverMs)}; per second [${latency.perSecond.join(' ')}]; exactly-once ${latency.check.exactlyOnce}`);
     const serverStats = await server.snapshot();
+    log(`server after load: heapUsed ${mb(serverStats.memory.heapUsed)} MB, rss ${mb(serverStats.memory.rss)} MB (after full GC)`);
 
     await Promise.all(receivers.splice(0).map((s) => s.dispose()));
     const lateUnexpected = trackers.reduce((a, t) => a + t.unexpected, 0);
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
       options: { ...opts, databaseUrl: undefined },
       memory, throughput, best: best.concurrency, latency, raw, lateUnexpected,
-      server: { writer: serverStats.writer, avgBatch: serverStats.writer.jobs / Math.max(1, serverStats.writer.batches) },
+      server: { memoryAfterLoad: serverStats.memory, writer: serverStats.writer, avgBatch: serverStats.writer.jobs / Math.max(1, serverStats.writer.batches) },
       totalSeconds: (Date.now() - started) / 1000,
     };
     const summary = printSummary(results);

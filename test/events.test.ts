@@ -117,7 +117,7 @@ describe('events subscription', () => {
     // SUBSCRIPTION_QUEUE is 10 here. A subscriber that does not read while 50 messages
     // arrive overflows its live buffer; it must fall back to the log, losing nothing.
     const since = (await t.app.core.hub.position());
-    const iter = t.app.core.hub.subscribe(bob.id, since);
+    const iter = t.app.core.hub.subscribe(bob.id, since, { sessionId: 'test', expiresAt: new Date(Date.now() + 60_000) });
     const overflowsBefore = t.app.core.hub.stats.overflows;
     const expected = Array.from({ length: 50 }, (_, i) => `burst${i}`);
     for (const b of expected) await send(alice.token, 'bob', b);
@@ -131,6 +131,35 @@ describe('events subscription', () => {
     await iter.return!();
     expect(got).toEqual(expected);
     expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? -1 : 1)));
+  });
+
+  it('logout ends the live subscriptions of that session only', async () => {
+    const phone = await t.login('eve', 'password-123');
+    const phoneSub = collect(t.ws(phone), EVENTS);
+    const deskSub = collect(t.ws(eve.token), EVENTS);
+    await sleep(200);
+    await t.ok('mutation { logout }', {}, phone);
+    await sleep(200);
+    expect(phoneSub.done).toBe(true);
+    expect(deskSub.done).toBe(false);
+    await send(alice.token, 'eve', 'after logout');
+    expect(bodiesOf(await deskSub.waitFor(1))).toEqual(['after logout']);
+    expect(phoneSub.items).toEqual([]);
+    deskSub.stop();
+  });
+
+  it('limits live subscriptions per user', async () => {
+    const t2 = await startTestApp({ MAX_SUBSCRIPTIONS_PER_USER: '2' });
+    try {
+      const u = await t2.createUser('u');
+      const client = t2.ws(u.token);
+      const subs = [collect(client, EVENTS), collect(client, EVENTS), collect(client, EVENTS)];
+      await subs[2]!.waitFor(1, 2000);
+      expect(JSON.stringify(subs[2]!.errors)).toContain('RATE_LIMITED');
+      expect(subs[0]!.done || subs[1]!.done).toBe(false);
+    } finally {
+      await t2.close();
+    }
   });
 
   it('refuses a malformed cursor', async () => {

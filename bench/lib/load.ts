@@ -36,6 +36,8 @@ export interface ClosedLoopResult {
   persistedPerSec: number;
   deliveredPerSec: number;
   ackLatencyMs: ReturnType<typeof summarize>;
+  /** deliveries in each second of the measured window */
+  perSecond: number[];
   drained: boolean;
   check: ReturnType<Tracker['verify']>;
 }
@@ -57,6 +59,7 @@ export async function closedLoop(p: Pairs, t: Tracker, concurrency: number, warm
     persistedPerSec: Math.round(c.persisted / (measureMs / 1000)),
     deliveredPerSec: Math.round(c.delivered / (measureMs / 1000)),
     ackLatencyMs: summarize(t.latencies(from, to).ack),
+    perSecond: t.timeline(from, to),
     drained,
     check: t.verify(),
   };
@@ -72,6 +75,7 @@ export interface OpenLoopResult {
   scheduledToDeliverMs: ReturnType<typeof summarize>;
   /** send start -> sendMessage reply */
   ackLatencyMs: ReturnType<typeof summarize>;
+  perSecond: number[];
   drained: boolean;
   check: ReturnType<Tracker['verify']>;
 }
@@ -106,6 +110,7 @@ export async function openLoop(p: Pairs, t: Tracker, ratePerSec: number, warmupM
     sendToDeliverMs: summarize(lat.fromStart),
     scheduledToDeliverMs: summarize(lat.fromIntended),
     ackLatencyMs: summarize(lat.ack),
+    perSecond: t.timeline(from, to),
     drained,
     check: t.verify(),
   };

@@ -114,6 +114,16 @@ export class Tracker {
     return { persisted, delivered };
   }
 
+  /** Deliveries per second, second by second from `from` (to spot stalls and drift). */
+  timeline(from: number, to: number): number[] {
+    const out = new Array<number>(Math.ceil((to - from) / 1000)).fill(0);
+    for (const s of this.sent.values()) {
+      const at = s.deliveredAt;
+      if (at !== undefined && at >= from && at < to) out[Math.floor((at - from) / 1000)]!++;
+    }
+    return out;
+  }
+
   /** Latencies (ms) of messages intended to start in [from, to). */
   latencies(from: number, to: number) {
     const fromStart: number[] = [], fromIntended: number[] = [], ack: number[] = [];

@@ -19,6 +19,7 @@ export interface CoreOptions {
   loginAttemptsPerMinute: number;
   messages: MessageOptions;
   subscriptionQueue: number;
+  maxSubscriptionsPerUser: number;
 }
 
 export interface Core {
@@ -28,11 +29,13 @@ export interface Core {
 }
 
 export function createCore(ports: CorePorts, opts: CoreOptions): Core {
-  const accounts = new AccountService(ports.accounts, {
+  const accounts = new AccountService(ports.accounts, ports.bus, {
     domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
   });
   const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
-  const hub = new EventHub(ports.bus, ports.events, { queueLimit: opts.subscriptionQueue, pageSize: 200 });
+  const hub = new EventHub(ports.bus, ports.events, {
+    queueLimit: opts.subscriptionQueue, pageSize: 200, maxPerUser: opts.maxSubscriptionsPerUser,
+  });
   hub.start();
   return { accounts, messages, hub };
 }

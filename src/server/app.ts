@@ -34,6 +34,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     sessionTtlMs: config.sessionTtlDays * 86_400_000,
     loginAttemptsPerMinute: config.limits.loginAttemptsPerMinute,
     subscriptionQueue: config.limits.subscriptionQueue,
+    maxSubscriptionsPerUser: config.limits.maxSubscriptionsPerUser,
     messages: {
       maxBodyBytes: config.limits.maxMessageBytes,
       maxInfoBytes: config.limits.maxInfoBytes,

@@ -28,6 +28,7 @@ export interface Config {
     sendBurst: number;
     loginAttemptsPerMinute: number;
     subscriptionQueue: number;
+    maxSubscriptionsPerUser: number;
     maxWsConnections: number;
   };
   sessionTtlDays: number;
@@ -116,6 +117,7 @@ export function loadConfig(env: Env): Config {
       sendBurst: int('SEND_BURST', 100, 1, 1_000_000),
       loginAttemptsPerMinute: int('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
       subscriptionQueue: int('SUBSCRIPTION_QUEUE', 1000, 10, 1_000_000),
+      maxSubscriptionsPerUser: int('MAX_SUBSCRIPTIONS_PER_USER', 20, 1, 10_000),
       maxWsConnections: int('MAX_WS_CONNECTIONS', 10_000, 1, 1_000_000),
     },
     sessionTtlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),

@@ -1,6 +1,7 @@
 // Accounts: login/logout with opaque tokens, user administration, password changes.
 import { createHash, randomBytes } from 'node:crypto';
 import { badInput, forbidden, notFound, rateLimited, unauthenticated } from '../errors.js';
+import type { Bus } from '../events/ports.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { AccountStore } from './ports.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
@@ -50,7 +51,7 @@ export class AccountService {
   private readonly userCache = new Map<UserId, User>();
   private readonly loginLimiter: RateLimiter;
 
-  constructor(private readonly store: AccountStore, private readonly opts: AccountOptions) {
+  constructor(private readonly store: AccountStore, private readonly bus: Bus, private readonly opts: AccountOptions) {
     this.loginLimiter = new RateLimiter(opts.loginAttemptsPerMinute / 60, opts.loginAttemptsPerMinute);
   }
 
@@ -121,6 +122,7 @@ export class AccountService {
 
   async logout(session: AuthSession): Promise<void> {
     await this.store.revokeSession(session.id);
+    this.bus.publish({ revoke: { userId: session.user.id, sessionId: session.id } });
   }
 
   async changePassword(session: AuthSession, oldPassword: string, newPassword: string): Promise<void> {
@@ -131,6 +133,7 @@ export class AccountService {
     }
     await this.store.setPassword(row.id, await hashPassword(newPassword), null);
     await this.store.revokeUserSessions(row.id, session.id);
+    this.bus.publish({ revoke: { userId: row.id, exceptSessionId: session.id } });
   }
 
   async createUser(actor: User, input: CreateUserInput): Promise<User> {
@@ -169,7 +172,10 @@ export class AccountService {
     if (patch.password != null) validatePassword(patch.password);
     const user = await this.store.updateUser(id, clean);
     if (patch.password != null) await this.store.setPassword(id, await hashPassword(patch.password), null);
-    if (clean.frozen || patch.password != null) await this.store.revokeUserSessions(id);
+    if (clean.frozen || patch.password != null) {
+      await this.store.revokeUserSessions(id);
+      this.bus.publish({ revoke: { userId: id } });
+    }
     this.userCache.delete(id);
     return user;
   }

@@ -3,6 +3,7 @@
 // its cursor, then continues live, skipping anything at or below what it already gave.
 import type { UserId } from '../accounts/types.js';
 import type { Bus, EventLog } from './ports.js';
+import { rateLimited } from '../errors.js';
 import type { DomainEvent, Envelope } from './types.js';
 
 export interface HubOptions {
@@ -10,6 +11,14 @@ export interface HubOptions {
   queueLimit: number;
   /** events per log read while catching up */
   pageSize: number;
+  /** live subscriptions per user on one node */
+  maxPerUser: number;
+}
+
+/** Who holds a subscription: it ends when that session is revoked or expires. */
+export interface SubscriberSession {
+  sessionId: string;
+  expiresAt: Date;
 }
 
 export class EventHub {
@@ -47,11 +56,18 @@ export class EventHub {
   }
 
   /** Everything the user may see after `since` (a seq), or from now when since is null. */
-  subscribe(userId: UserId, since: string | null): AsyncIterableIterator<DomainEvent> {
-    const sub = new Subscription(userId, since, this.log, this.opts, () => this.remove(userId, sub), () => this.stats.overflows++);
+  subscribe(userId: UserId, since: string | null, session: SubscriberSession): AsyncIterableIterator<DomainEvent> {
     let set = this.local.get(userId);
+    if (set && set.size >= this.opts.maxPerUser) {
+      throw rateLimited(`at most ${this.opts.maxPerUser} live subscriptions per user`, 1000);
+    }
+    const sub = new Subscription(userId, since, session.sessionId, this.log, this.opts, {
+      onClose: () => this.remove(userId, sub),
+      onOverflow: () => this.stats.overflows++,
+    });
     if (!set) this.local.set(userId, (set = new Set()));
     set.add(sub);
+    sub.closeAt(session.expiresAt);
     return sub;
   }
 
@@ -68,6 +84,13 @@ export class EventHub {
   }
 
   private dispatch(env: Envelope): void {
+    if (env.revoke) {
+      const { userId, sessionId, exceptSessionId } = env.revoke;
+      for (const s of [...(this.local.get(userId) ?? [])]) {
+        if ((sessionId === undefined || s.sessionId === sessionId) && s.sessionId !== exceptSessionId) s.close();
+      }
+      return;
+    }
     for (const r of env.recipients) {
       const set = this.local.get(r);
       if (set) for (const s of set) s.push(env.event);
@@ -82,14 +105,15 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
   private replay: DomainEvent[] = [];
   private wake: (() => void) | null = null;
   private closed = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly userId: UserId,
     since: string | null,
+    readonly sessionId: string,
     private readonly log: EventLog,
     private readonly opts: HubOptions,
-    private readonly onClose: () => void,
-    private readonly onOverflow: () => void,
+    private readonly hooks: { onClose: () => void; onOverflow: () => void },
   ) {
     this.cursor = since === null ? null : BigInt(since);
     this.needsCatchUp = since !== null;
@@ -101,13 +125,20 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
       // Slow consumer: drop the buffer and re-read from the log when it asks again.
       this.buffer = [];
       this.needsCatchUp = true;
-      this.onOverflow();
+      this.hooks.onOverflow();
     } else {
       this.buffer.push(ev);
     }
     const w = this.wake;
     this.wake = null;
     w?.();
+  }
+
+  /** Ends the subscription when its session expires. */
+  closeAt(when: Date): void {
+    const ms = Math.min(when.getTime() - Date.now(), 2 ** 31 - 1);
+    this.timer = setTimeout(() => this.close(), Math.max(ms, 0));
+    this.timer.unref();
   }
 
   resync(): void {
@@ -150,9 +181,10 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.timer);
     this.buffer = [];
     this.replay = [];
-    this.onClose();
+    this.hooks.onClose();
     const w = this.wake;
     this.wake = null;
     w?.();

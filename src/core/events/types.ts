@@ -15,8 +15,19 @@ export type DomainEvent =
       at: number;
     };
 
-/** One publish: the event and every user who must see it (local nodes pick their own sessions). */
-export interface Envelope {
-  recipients: UserId[];
-  event: DomainEvent;
+/** Sessions that were revoked: their live subscriptions end on every node. */
+export interface SessionRevocation {
+  userId: UserId;
+  /** only this session; otherwise all of the user's sessions */
+  sessionId?: string;
+  /** all but this one */
+  exceptSessionId?: string;
 }
+
+/**
+ * One publish: an event with every user who must see it (local nodes pick their own
+ * sessions), or a control message that is not part of the event stream.
+ */
+export type Envelope =
+  | { recipients: UserId[]; event: DomainEvent; revoke?: undefined }
+  | { recipients?: undefined; event?: undefined; revoke: SessionRevocation };

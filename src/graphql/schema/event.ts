@@ -57,7 +57,7 @@ builder.subscriptionField('events', (t) =>
     subscribe: (_r, { since }, ctx) => {
       const me = viewer(ctx);
       const seq = since != null ? decodeCursor('e', since, 'since') : null;
-      return ctx.core.hub.subscribe(me.id, seq);
+      return ctx.core.hub.subscribe(me.id, seq, { sessionId: ctx.session!.id, expiresAt: ctx.session!.expiresAt });
     },
     resolve: (e) => e,
   }),
