@@ -116,19 +116,25 @@ async function main(): Promise<void> {
     // (a) max throughput, closed loop, at each concurrency level
     const throughput: ClosedLoopResult[] = [];
     for (const c of opts.concurrency) {
-      const r = await closedLoop(pairs, newTracker(`t${c}`), c, opts.warmupSecs * 1000, opts.throughputSecs * 1000);
+      await server.snapshot();
+      const r = await closedLoop(pairs, newTracker(`t${throughput.length}x${c}`), c, opts.warmupSecs * 1000, opts.throughputSecs * 1000);
+      r.serverEventLoopDelayMs = (await server.snapshot()).eventLoopDelayMs;
       throughput.push(r);
       log(`closed loop c=${c}: persisted ${r.persistedPerSec}/s delivered ${r.deliveredPerSec}/s ` +
-        `reply p50 ${r.ackLatencyMs.p50} ms; per second [${r.perSecond.join(' ')}]; exactly-once ${r.check.exactlyOnce} ${JSON.stringify(r.check)}`);
+        `reply p50 ${r.ackLatencyMs.p50} ms; server loop delay ${JSON.stringify(r.serverEventLoopDelayMs)}; per second [${r.perSecond.join(' ')}]; exactly-once ${r.check.exactlyOnce} ${JSON.stringify(r.check)}`);
     }
     const best = throughput.reduce((a, b) => (b.deliveredPerSec > a.deliveredPerSec ? b : a));
 
     // (b) latency at about half the max rate, open loop
     const rate = opts.latencyRate ?? Math.max(1, best.deliveredPerSec / 2);
-    const latency = await openLoop(pairs, newTracker('l'), rate, 1000, opts.latencySecs * 1000);
-    log(`open loop ${latency.targetPerSec}/s: send->deliver ${JSON.stringify(latency.sendToDeliverMs)} ` +
-      `scheduled->deliver ${JSON.stringify(latency.scheduledToDeliverMs)}; per second [${latency.perSecond.join(' ')}]; exactly-once ${latency.check.exactlyOnce}`);
+    const latTracker = newTracker('l');
+    await server.snapshot();
+    const latency = await openLoop(pairs, latTracker, rate, 1000, opts.latencySecs * 1000);
     const serverStats = await server.snapshot();
+    latency.serverEventLoopDelayMs = serverStats.eventLoopDelayMs;
+    if (env.BENCH_DUMP) await writeFile(env.BENCH_DUMP, [...latTracker.sent.entries()].map(([k, s]) => [k, s.intended, s.start, s.done, s.deliveredAt].map((x) => (typeof x === 'number' ? x.toFixed(1) : x)).join(',')).join('\n'));
+    log(`open loop ${latency.targetPerSec}/s: send->deliver ${JSON.stringify(latency.sendToDeliverMs)} ` +
+      `scheduled->deliver ${JSON.stringify(latency.scheduledToDeliverMs)}; per second [${latency.perSecond.join(' ')}]; server loop delay ${JSON.stringify(latency.serverEventLoopDelayMs)}; exactly-once ${latency.check.exactlyOnce}`);
     log(`server after load: heapUsed ${mb(serverStats.memory.heapUsed)} MB, rss ${mb(serverStats.memory.rss)} MB (after full GC)`);
 
     await Promise.all(receivers.splice(0).map((s) => s.dispose()));

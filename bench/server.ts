@@ -2,6 +2,7 @@
 // child process (run this file with fork + IPC). The child answers 'snapshot' requests
 // with its memoryUsage (after a full GC when started with --expose-gc), its number of
 // live event subscriptions and the stream writer's group-commit stats.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { buildApp, type App } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
@@ -12,7 +13,12 @@ export interface Snapshot {
   subscriptions: number;
   httpConnections: number;
   writer: { batches: number; jobs: number };
+  /** event-loop delay since the previous snapshot, ms (p50 / p99 / max) */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 export async function startServer(env: Record<string, string | undefined>): Promise<{ app: App; url: string }> {
   const app = await buildApp(loadConfig(env));
@@ -23,6 +29,8 @@ export async function startServer(env: Record<string, string | undefined>): Prom
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 export async function snapshot(app: App): Promise<Snapshot> {
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  const eventLoopDelayMs = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     // Several rounds with turns of the event loop between them, so weak callbacks and
@@ -32,6 +40,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
       await tick();
     }
   }
+  loopDelay.reset(); // after the forced GC, so its pause is not counted
   const httpConnections = await new Promise<number>((r) => app.server.getConnections((_e, n) => r(n ?? -1)));
   return {
     memory: process.memoryUsage(),
@@ -39,6 +48,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
     subscriptions: app.core.hub.size,
     httpConnections,
     writer: { ...app.storage.writer.stats },
+    eventLoopDelayMs,
   };
 }
 

@@ -38,6 +38,8 @@ export interface ClosedLoopResult {
   ackLatencyMs: ReturnType<typeof summarize>;
   /** deliveries in each second of the measured window */
   perSecond: number[];
+  /** filled in by the caller from the server's snapshot */
+  serverEventLoopDelayMs?: { p50: number; p99: number; max: number };
   drained: boolean;
   check: ReturnType<Tracker['verify']>;
 }
@@ -62,6 +64,7 @@ export async function closedLoop(p: Pairs, t: Tracker, concurrency: number, warm
     perSecond: t.timeline(from, to),
     drained,
     check: t.verify(),
+    window: { from, to },
   };
 }
 
@@ -76,8 +79,12 @@ export interface OpenLoopResult {
   /** send start -> sendMessage reply */
   ackLatencyMs: ReturnType<typeof summarize>;
   perSecond: number[];
+  /** filled in by the caller from the server's snapshot */
+  serverEventLoopDelayMs?: { p50: number; p99: number; max: number };
   drained: boolean;
   check: ReturnType<Tracker['verify']>;
+  /** the measured window, performance.now() ms */
+  window: { from: number; to: number };
 }
 
 export async function openLoop(p: Pairs, t: Tracker, ratePerSec: number, warmupMs: number, measureMs: number): Promise<OpenLoopResult> {
@@ -113,5 +120,6 @@ export async function openLoop(p: Pairs, t: Tracker, ratePerSec: number, warmupM
     perSecond: t.timeline(from, to),
     drained,
     check: t.verify(),
+    window: { from, to },
   };
 }

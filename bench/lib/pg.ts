@@ -107,3 +107,44 @@ export async function benchIds(url: string): Promise<{ senders: string[]; conver
     await c.end();
   }
 }
+
+export interface ProbeResult {
+  commits: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** commits slower than `stallMs`: start (performance.now() ms) and duration */
+  stalls: { at: number; ms: number }[];
+}
+
+/**
+ * A light probe of the database's own commit latency: one connection commits a one-row
+ * INSERT every `everyMs`. Run alongside the latency phase, it tells stalls of PostgreSQL
+ * or the disk (fsync) apart from stalls of the server.
+ */
+export async function startCommitProbe(url: string, everyMs = 20, stallMs = 20) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('CREATE TABLE IF NOT EXISTS bench_commit_probe (id bigserial PRIMARY KEY, at bigint NOT NULL)');
+  const lat: number[] = [];
+  const stalls: { at: number; ms: number }[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      await c.query('INSERT INTO bench_commit_probe (at) VALUES ($1)', [Date.now()]);
+      const ms = performance.now() - t;
+      lat.push(ms);
+      if (ms > stallMs) stalls.push({ at: t, ms });
+      await new Promise((r) => setTimeout(r, Math.max(0, everyMs - ms)));
+    }
+  })();
+  return async (): Promise<ProbeResult> => {
+    running = false;
+    await loop;
+    await c.end();
+    const sorted = [...lat].sort((a, b) => a - b);
+    const p = (q: number) => Math.round(100 * (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN)) / 100;
+    return { commits: lat.length, p50Ms: p(0.5), p99Ms: p(0.99), maxMs: p(1), stalls };
+  };
+}

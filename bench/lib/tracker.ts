@@ -116,10 +116,21 @@ export class Tracker {
 
   /** Deliveries per second, second by second from `from` (to spot stalls and drift). */
   timeline(from: number, to: number): number[] {
-    const out = new Array<number>(Math.ceil((to - from) / 1000)).fill(0);
+    const out = new Array<number>(Math.round((to - from) / 1000)).fill(0);
     for (const s of this.sent.values()) {
       const at = s.deliveredAt;
-      if (at !== undefined && at >= from && at < to) out[Math.floor((at - from) / 1000)]!++;
+      if (at !== undefined && at >= from && at < to) out[Math.min(out.length - 1, Math.floor((at - from) / 1000))]!++;
+    }
+    return out;
+  }
+
+  /** Messages intended in [from, to) whose send->deliver took over `ms` (or never arrived). */
+  slow(from: number, to: number, ms: number): { start: number; end: number }[] {
+    const out: { start: number; end: number }[] = [];
+    for (const s of this.sent.values()) {
+      if (s.intended < from || s.intended >= to) continue;
+      const end = s.deliveredAt ?? Infinity;
+      if (end - s.start > ms) out.push({ start: s.start, end });
     }
     return out;
   }

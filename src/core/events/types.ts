@@ -1,5 +1,6 @@
 // Domain events: what the bus carries between nodes and what subscribers receive.
 import type { UserId } from '../accounts/types.js';
+import type { GroupCard, GroupRole } from '../groups/types.js';
 import type { ConversationId, DeliveryStateValue, Message } from '../messages/types.js';
 
 export type DomainEvent =
@@ -13,7 +14,40 @@ export type DomainEvent =
       state: DeliveryStateValue;
       by: UserId;
       at: number;
-    };
+    }
+  | {
+      kind: 'message.recalled';
+      seq: string;
+      conversationId: ConversationId;
+      messageSeq: string;
+      msgId: string;
+      senderId: UserId;
+      by: UserId;
+      at: number;
+    }
+  | {
+      kind: 'group.members';
+      seq: string;
+      conversationId: ConversationId;
+      change: 'joined' | 'left' | 'removed' | 'role';
+      userIds: UserId[];
+      /** for 'role': the new role of userIds */
+      role?: GroupRole;
+      by: UserId;
+      card: GroupCard;
+      at: number;
+    }
+  | { kind: 'group.updated'; seq: string; conversationId: ConversationId; card: GroupCard; by: UserId; at: number }
+  | { kind: 'group.destroyed'; seq: string; conversationId: ConversationId; card: GroupCard; by: UserId; at: number }
+  /** the user's own read pointer in a group moved (to their other devices) */
+  | { kind: 'group.read'; seq: string; conversationId: ConversationId; userId: UserId; readSeq: string; at: number }
+  /**
+   * Ephemeral: never stored, never replayed. seq is '' on the bus; a subscription stamps
+   * it with its current cursor so resuming from it stays correct.
+   */
+  | { kind: 'typing'; seq: string; conversationId: ConversationId; userId: UserId; at: number };
+
+export type EventOf<K extends DomainEvent['kind']> = Extract<DomainEvent, { kind: K }>;
 
 /** Sessions that were revoked: their live subscriptions end on every node. */
 export interface SessionRevocation {

@@ -21,6 +21,8 @@ export interface Message {
   /** server time, ms since the epoch */
   createdAt: number;
   state: DeliveryStateValue;
+  /** set when the sender recalled it; body is then empty and msgType -1 */
+  recalledAt: number | null;
 }
 
 export interface NewMessage {
@@ -37,10 +39,14 @@ export interface Conversation {
   id: ConversationId;
   kind: 'direct' | 'group';
   memberIds: UserId[];
+  /** groups: destroyed groups are read-only */
+  destroyed?: boolean;
 }
 
 export interface ConversationSummary {
   conversation: Conversation;
+  /** group name, for groups */
+  name: string | null;
   lastMessage: Message;
   unreadCount: number;
 }

@@ -34,14 +34,14 @@ export class PgMessageStore implements MessageStore, EventLog {
 
   async conversation(id: ConversationId): Promise<Conversation | null> {
     if (!/^\d{1,19}$/.test(id)) return null;
-    const r = await this.pool.query<{ kind: 'direct' | 'group'; members: string[] }>(
-      `SELECT c.kind, array_agg(m.user_id::text ORDER BY m.user_id) AS members
+    const r = await this.pool.query<{ kind: 'direct' | 'group'; destroyed: boolean; members: string[] }>(
+      `SELECT c.kind, c.destroyed_at IS NOT NULL AS destroyed, array_agg(m.user_id::text ORDER BY m.user_id) AS members
          FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
-        WHERE c.id = $1 GROUP BY c.kind`,
+        WHERE c.id = $1 GROUP BY c.kind, c.destroyed_at`,
       [id],
     );
     const row = r.rows[0];
-    return row ? { id, kind: row.kind, memberIds: row.members } : null;
+    return row ? { id, kind: row.kind, memberIds: row.members, destroyed: row.destroyed } : null;
   }
 
   insertMessage(input: NewMessage, onCommit?: (r: InsertResult) => void): Promise<InsertResult> {
@@ -80,23 +80,29 @@ export class PgMessageStore implements MessageStore, EventLog {
 
   async conversations(userId: UserId, limit: number, beforeSeq?: string): Promise<ConversationSummary[]> {
     // One row per conversation of the user: its newest message (conversation_id, seq index),
-    // the member list, and unread = messages from others not yet read (messages_unread_idx).
-    const r = await this.pool.query<MessageRow & { kind: 'direct' | 'group'; members: string[]; unread: string }>(
-      `SELECT c.kind, mem.members, unread.n AS unread, last.*
+    // the member list, and unread: for 1:1, messages from the peer not yet READ
+    // (messages_unread_idx); for groups, messages from others after the read pointer.
+    const r = await this.pool.query<MessageRow & { kind: 'direct' | 'group'; name: string | null; members: string[]; unread: string }>(
+      `SELECT c.kind, c.name, mem.members, last.*,
+              CASE WHEN c.kind = 'direct'
+                THEN (SELECT count(*) FROM messages u WHERE u.conversation_id = me.conversation_id
+                       AND u.state < 3 AND u.sender_id <> $1 AND u.recalled_at IS NULL)
+                ELSE (SELECT count(*) FROM messages u WHERE u.conversation_id = me.conversation_id
+                       AND u.seq > me.read_seq AND u.sender_id <> $1 AND u.recalled_at IS NULL)
+              END AS unread
          FROM conversation_members me
-         JOIN conversations c ON c.id = me.conversation_id
+         JOIN conversations c ON c.id = me.conversation_id AND c.destroyed_at IS NULL
          JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = me.conversation_id
                         ORDER BY m.seq DESC LIMIT 1) last ON true
          JOIN LATERAL (SELECT array_agg(user_id::text ORDER BY user_id) AS members FROM conversation_members
                         WHERE conversation_id = me.conversation_id) mem ON true
-         JOIN LATERAL (SELECT count(*) AS n FROM messages u WHERE u.conversation_id = me.conversation_id
-                        AND u.state < 3 AND u.sender_id <> $1) unread ON true
         WHERE me.user_id = $1 ${beforeSeq !== undefined ? 'AND last.seq < $3' : ''}
         ORDER BY last.seq DESC LIMIT $2`,
       beforeSeq !== undefined ? [userId, limit, beforeSeq] : [userId, limit],
     );
     return r.rows.map((row) => ({
       conversation: { id: row.conversation_id, kind: row.kind, memberIds: row.members },
+      name: row.name,
       lastMessage: rowToMessage(row),
       unreadCount: Number(row.unread),
     }));
@@ -112,7 +118,7 @@ export class PgMessageStore implements MessageStore, EventLog {
         [userId, afterSeq, limit],
       ),
       this.pool.query<EventRow>(
-        `SELECT seq, kind, conversation_id, payload FROM events
+        `SELECT seq, kind, payload FROM events
           WHERE (conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = $1)
                  OR user_id = $1)
             AND seq > $2 ORDER BY seq LIMIT $3`,

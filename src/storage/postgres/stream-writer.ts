@@ -1,20 +1,27 @@
 // Group commit for the event stream. Every write that takes a stream position (a
-// message, a state change) goes through this queue: while one transaction commits,
-// new jobs gather, and the next transaction writes them all with one multi-row insert.
-// Positions come from the single stream_position row, whose lock is held to commit,
-// so seq order is commit order on every node; jobs are settled in seq order.
+// message, a state change, a group change) goes through this queue: while one
+// transaction commits, new jobs gather, and the next transaction writes them together
+// (messages with one multi-row insert). Positions come from the single stream_position
+// row, whose lock is held to commit, so seq order is commit order on every node; jobs
+// are settled, and their onCommit hooks run, in seq order.
 import type { Pool, PoolClient } from 'pg';
+import { forbidden } from '../../core/errors.js';
+import type { DomainEvent } from '../../core/events/types.js';
 import type { InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
 import { MESSAGE_COLUMNS, rowToMessage, type MessageRow } from './rows.js';
 
 type Settle<T> = { resolve: (v: T) => void; reject: (e: unknown) => void; onCommit?: (v: T) => void };
 
-type Job =
-  | ({ type: 'message'; input: NewMessage } & Settle<InsertResult>)
-  | ({ type: 'state'; reader: string; conversationId: string; seqs: string[]; state: DeliveryStateValue } & Settle<StateEvent | null>);
+/** Work inside the stream transaction; `alloc` hands out the next positions in order. */
+export type OpRun<T> = (tx: PoolClient, alloc: () => Promise<string>, now: number) => Promise<T>;
 
-type Outcome = { job: Job; value: InsertResult | StateEvent | null | undefined };
+type MsgJob = { type: 'message'; input: NewMessage } & Settle<InsertResult>;
+type StateJob = { type: 'state'; reader: string; conversationId: string; seqs: string[]; state: DeliveryStateValue } & Settle<StateEvent | null>;
+type OpJob = { type: 'op'; run: OpRun<unknown> } & Settle<unknown>;
+type Job = MsgJob | StateJob | OpJob;
+
+type Outcome = { job: Job; ok: true; value: unknown } | { job: Job; ok: false; error: unknown };
 
 export class StreamWriter {
   private queue: Job[] = [];
@@ -36,6 +43,12 @@ export class StreamWriter {
       this.enqueue({ type: 'state', reader, conversationId, seqs, state, resolve, reject, onCommit }));
   }
 
+  /** Runs `run` in its own stream transaction (ops are rare: group changes, recalls, read pointers). */
+  op<T>(run: OpRun<T>, onCommit?: (v: T) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      this.enqueue({ type: 'op', run, resolve, reject, onCommit } as unknown as OpJob));
+  }
+
   private enqueue(job: Job): void {
     this.queue.push(job);
     if (!this.flushing) void this.drain();
@@ -45,8 +58,12 @@ export class StreamWriter {
     this.flushing = true;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.flush(batch);
+        // An op goes alone (it may take any number of positions); other jobs batch up to the next op.
+        let n = 1;
+        if (this.queue[0]!.type !== 'op') {
+          while (n < this.queue.length && n < this.maxBatch && this.queue[n]!.type !== 'op') n++;
+        }
+        await this.flush(this.queue.splice(0, n));
       }
     } finally {
       this.flushing = false;
@@ -63,8 +80,8 @@ export class StreamWriter {
       for (const job of batch) await this.flush([job]);
       return;
     }
-    for (const { job, value } of outcomes) (job.onCommit as ((v: unknown) => void) | undefined)?.(value);
-    for (const { job, value } of outcomes) (job.resolve as (v: unknown) => void)(value);
+    for (const o of outcomes) if (o.ok) (o.job.onCommit as ((v: unknown) => void) | undefined)?.(o.value);
+    for (const o of outcomes) o.ok ? (o.job.resolve as (v: unknown) => void)(o.value) : o.job.reject(o.error);
     this.stats.batches++;
     this.stats.jobs += batch.length;
   }
@@ -73,37 +90,46 @@ export class StreamWriter {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const pos = await client.query<{ pos: string }>(
-        'UPDATE stream_position SET pos = pos + $1 WHERE id = 1 RETURNING pos', [batch.length],
-      );
-      let next = BigInt(pos.rows[0]!.pos) - BigInt(batch.length) + 1n;
+      const take = async (n: number) => {
+        const r = await client.query<{ pos: string }>('UPDATE stream_position SET pos = pos + $1 WHERE id = 1 RETURNING pos', [n]);
+        return BigInt(r.rows[0]!.pos) - BigInt(n) + 1n;
+      };
       const now = Date.now();
+      const only = batch[0]!;
+      if (only.type === 'op') {
+        const value = await only.run(client, async () => (await take(1)).toString(), now);
+        await client.query('COMMIT');
+        return [{ job: only, ok: true, value }];
+      }
+      let next = await take(batch.length);
       const seqOf = new Map<Job, string>();
       for (const job of batch) seqOf.set(job, (next++).toString());
 
-      const msgJobs = batch.filter((j): j is Extract<Job, { type: 'message' }> => j.type === 'message');
+      const msgJobs = batch.filter((j): j is MsgJob => j.type === 'message');
       const inserted = await insertMessages(client, msgJobs, seqOf, now);
       const outcomes: Outcome[] = [];
-      const duplicates: Extract<Job, { type: 'message' }>[] = [];
       for (const job of batch) {
         const seq = seqOf.get(job)!;
         if (job.type === 'message') {
           const row = inserted.get(seq);
-          if (row) outcomes.push({ job, value: { message: row, created: true } });
-          else duplicates.push(job), outcomes.push({ job, value: undefined });
-        } else {
-          outcomes.push({ job, value: await applyState(client, job, seq, now) });
+          outcomes.push(row ? { job, ok: true, value: { message: row, created: true } } : { job, ok: true, value: undefined });
+        } else if (job.type === 'state') {
+          outcomes.push({ job, ok: true, value: await applyState(client, job, seq, now) });
         }
       }
       await client.query('COMMIT');
-      if (duplicates.length) {
-        const existing = await loadBySenderMsgId(client, duplicates.map((j) => j.input));
-        for (const o of outcomes) {
-          if (o.value !== undefined || o.job.type !== 'message') continue;
-          const m = existing.get(`${o.job.input.senderId}/${o.job.input.msgId}`);
-          if (!m) throw new Error('duplicate message vanished');
-          o.value = { message: m, created: false };
+      const missing = outcomes.filter((o) => o.ok && o.value === undefined);
+      if (missing.length) {
+        // Not inserted: a duplicate (sender, msgId), or the sender is not a member.
+        const existing = await loadBySenderMsgId(client, missing.map((o) => (o.job as MsgJob).input));
+        for (const o of missing) {
+          const { input } = o.job as MsgJob;
+          const m = existing.get(`${input.senderId}/${input.msgId}`);
+          const idx = outcomes.indexOf(o);
           o.job.onCommit = undefined; // nothing new was committed for it
+          outcomes[idx] = m
+            ? { job: o.job, ok: true, value: { message: m, created: false } }
+            : { job: o.job, ok: false, error: forbidden('only members can post in this conversation') };
         }
       }
       return outcomes;
@@ -116,9 +142,18 @@ export class StreamWriter {
   }
 }
 
-async function insertMessages(
-  client: PoolClient, jobs: Extract<Job, { type: 'message' }>[], seqOf: Map<Job, string>, now: number,
-): Promise<Map<string, Message>> {
+/** Appends a stored event; `conversationId` scopes it to the conversation's members, `userId` to one user. */
+export async function appendEvent(
+  tx: PoolClient, event: DomainEvent, scope: { conversationId?: string; userId?: string }, now: number,
+): Promise<void> {
+  const { kind, seq, ...payload } = event;
+  await tx.query(
+    'INSERT INTO events (seq, kind, user_id, conversation_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+    [seq, kind, scope.userId ?? null, scope.conversationId ?? null, JSON.stringify(payload), now],
+  );
+}
+
+async function insertMessages(client: PoolClient, jobs: MsgJob[], seqOf: Map<Job, string>, now: number): Promise<Map<string, Message>> {
   if (jobs.length === 0) return new Map();
   const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (const j of jobs) {
@@ -126,9 +161,14 @@ async function insertMessages(
     const vals = [seqOf.get(j), m.conversationId, m.senderId, m.msgId, m.msgType, m.body, m.extendInfo, m.backupInfo, now];
     vals.forEach((v, i) => cols[i]!.push(v));
   }
+  // The membership guard is checked here, under the stream lock, so a removed member's
+  // message cannot slip in after the removal committed.
   const r = await client.query<MessageRow>(
     `INSERT INTO messages (seq, conversation_id, sender_id, msg_id, msg_type, body, extend_info, backup_info, created_at)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+     SELECT x.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+       AS x(seq, conversation_id, sender_id, msg_id, msg_type, body, extend_info, backup_info, created_at)
+      WHERE EXISTS (SELECT 1 FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+                     WHERE cm.conversation_id = x.conversation_id AND cm.user_id = x.sender_id AND c.destroyed_at IS NULL)
      ON CONFLICT (sender_id, msg_id) DO NOTHING
      RETURNING ${MESSAGE_COLUMNS}`,
     cols,
@@ -136,9 +176,7 @@ async function insertMessages(
   return new Map(r.rows.map((row) => [row.seq, rowToMessage(row)]));
 }
 
-async function applyState(
-  client: PoolClient, job: Extract<Job, { type: 'state' }>, seq: string, now: number,
-): Promise<StateEvent | null> {
+async function applyState(client: PoolClient, job: StateJob, seq: string, now: number): Promise<StateEvent | null> {
   const r = await client.query<{ seq: string }>(
     `UPDATE messages SET state = $4
       WHERE conversation_id = $1 AND seq = ANY($2::bigint[]) AND sender_id <> $3 AND state < $4
@@ -151,11 +189,7 @@ async function applyState(
     messageSeqs: r.rows.map((x) => x.seq).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
     state: job.state, by: job.reader, at: now,
   };
-  const { kind, seq: _s, conversationId, ...payload } = event;
-  await client.query(
-    'INSERT INTO events (seq, kind, user_id, conversation_id, payload, created_at) VALUES ($1, $2, NULL, $3, $4, $5)',
-    [seq, kind, conversationId, JSON.stringify(payload), now],
-  );
+  await appendEvent(client, event, { conversationId: job.conversationId }, now);
   return event;
 }
 
