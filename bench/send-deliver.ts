@@ -1,13 +1,35 @@
-// Send -> deliver benchmark. `npm run bench`; every knob is an env var (see `opts`).
-// Phases: setup (fresh DB, server, users, logins) -> (d) memory per idle subscribed
-// WebSocket -> (a) max closed-loop throughput with an exactly-once check -> (b) latency at
-// half that rate, open loop -> (c) raw PostgreSQL insert baseline -> summary + JSON.
+// Send -> deliver benchmark: `npm run bench`. About 1.5 minutes with the defaults.
+//
+// Phases: setup (fresh database, server, users, logins) -> (d) memory per idle subscribed
+// WebSocket -> (a) max closed-loop throughput, checking every receiver got every message
+// exactly once -> (b) latency at half that rate, open loop, with a database commit probe
+// -> (c) raw PostgreSQL insert baseline -> summary table + bench/last-results.json.
+//
+// The server runs in a child process (bench/server.ts) so that its CPU, event loop and
+// heap are its own; BENCH_SERVER=inproc runs it in this process instead (phase (d) then
+// still uses a child, since in-process memory figures would include the clients).
+//
+// Environment (defaults in brackets):
+//   BENCH_DATABASE_URL  database to DROP and re-create [postgres://postgres@127.0.0.1:5432/stn_bench];
+//                       its name must contain "bench" unless BENCH_FORCE_DROP=1
+//   BENCH_REDIS_URL     use the Redis bus [unset: in-memory bus]
+//   BENCH_SERVER        child | inproc [child]
+//   BENCH_PAIRS         sender/receiver pairs; sender i writes to receiver i [50]
+//   BENCH_CONCURRENCY   in-flight sendMessage calls, one closed-loop run per value [25,50,100]
+//   BENCH_WARMUP_SECS / BENCH_THROUGHPUT_SECS   per closed-loop run [2 / 8]
+//   BENCH_LATENCY_SECS  open-loop run [10]; BENCH_LATENCY_RATE msgs/s [half the max delivered rate]
+//   BENCH_RAW_SECS      per raw insert run (3 runs) [4]
+//   BENCH_IDLE_WS       idle subscribed sockets for (d) [2000]
+//   BENCH_BODY_BYTES    message body size [100];  BENCH_DB_POOL  server DB_POOL_SIZE [10]
+//   BENCH_TRACE=1       log server-side pool waits and writer transaction times (diagnostic)
+//   BENCH_SERVER_NODE_ARGS  extra node flags for the server child, e.g. "--cpu-prof"
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { GqlHttp, subscribeEvents, type Subscriber } from './lib/gql.js';
-import { closedLoop, handshake, openLoop, type ClosedLoopResult, type Pairs } from './lib/load.js';
+import { handshake, type Pairs } from './lib/load.js';
 import { measureIdleSockets } from './lib/memory.js';
-import { benchIds, rawInsert, recreateDatabase, type RawResult } from './lib/pg.js';
+import { recreateDatabase } from './lib/pg.js';
+import { latencyPhase, rawPhase, throughputPhase } from './lib/phases.js';
 import { printSummary } from './lib/report.js';
 import { startChild, startInProcess, type ServerHandle } from './lib/server-handle.js';
 import { Tracker } from './lib/tracker.js';
@@ -19,7 +41,7 @@ const opts = {
   redisUrl: env.BENCH_REDIS_URL, // unset: the single-node in-memory bus
   serverMode: (env.BENCH_SERVER ?? 'child') as 'child' | 'inproc',
   pairs: num('BENCH_PAIRS', 50),
-  concurrency: (env.BENCH_CONCURRENCY ?? '50,200').split(',').map(Number),
+  concurrency: (env.BENCH_CONCURRENCY ?? '25,50,100').split(',').map(Number),
   warmupSecs: num('BENCH_WARMUP_SECS', 2),
   throughputSecs: num('BENCH_THROUGHPUT_SECS', 8),
   latencySecs: num('BENCH_LATENCY_SECS', 10),
@@ -114,47 +136,27 @@ async function main(): Promise<void> {
     log(`${n} receivers subscribed; handshake delivered to each`);
 
     // (a) max throughput, closed loop, at each concurrency level
-    const throughput: ClosedLoopResult[] = [];
-    for (const c of opts.concurrency) {
-      await server.snapshot();
-      const r = await closedLoop(pairs, newTracker(`t${throughput.length}x${c}`), c, opts.warmupSecs * 1000, opts.throughputSecs * 1000);
-      r.serverEventLoopDelayMs = (await server.snapshot()).eventLoopDelayMs;
-      throughput.push(r);
-      log(`closed loop c=${c}: persisted ${r.persistedPerSec}/s delivered ${r.deliveredPerSec}/s ` +
-        `reply p50 ${r.ackLatencyMs.p50} ms; server loop delay ${JSON.stringify(r.serverEventLoopDelayMs)}; per second [${r.perSecond.join(' ')}]; exactly-once ${r.check.exactlyOnce} ${JSON.stringify(r.check)}`);
-    }
+    const throughput = await throughputPhase(server, pairs, newTracker, opts.databaseUrl, opts.concurrency,
+      opts.warmupSecs * 1000, opts.throughputSecs * 1000, log);
     const best = throughput.reduce((a, b) => (b.deliveredPerSec > a.deliveredPerSec ? b : a));
 
     // (b) latency at about half the max rate, open loop
     const rate = opts.latencyRate ?? Math.max(1, best.deliveredPerSec / 2);
-    const latTracker = newTracker('l');
-    await server.snapshot();
-    const latency = await openLoop(pairs, latTracker, rate, 1000, opts.latencySecs * 1000);
-    const serverStats = await server.snapshot();
-    latency.serverEventLoopDelayMs = serverStats.eventLoopDelayMs;
-    if (env.BENCH_DUMP) await writeFile(env.BENCH_DUMP, [...latTracker.sent.entries()].map(([k, s]) => [k, s.intended, s.start, s.done, s.deliveredAt].map((x) => (typeof x === 'number' ? x.toFixed(1) : x)).join(',')).join('\n'));
-    log(`open loop ${latency.targetPerSec}/s: send->deliver ${JSON.stringify(latency.sendToDeliverMs)} ` +
-      `scheduled->deliver ${JSON.stringify(latency.scheduledToDeliverMs)}; per second [${latency.perSecond.join(' ')}]; server loop delay ${JSON.stringify(latency.serverEventLoopDelayMs)}; exactly-once ${latency.check.exactlyOnce}`);
-    log(`server after load: heapUsed ${mb(serverStats.memory.heapUsed)} MB, rss ${mb(serverStats.memory.rss)} MB (after full GC)`);
-
+    const latency = await latencyPhase(server, pairs, newTracker('l'), opts.databaseUrl, rate, opts.latencySecs * 1000, log);
+    const after = await server.snapshot();
+    log(`server after load: heapUsed ${mb(after.memory.heapUsed)} MB, rss ${mb(after.memory.rss)} MB (after full GC)`);
     await Promise.all(receivers.splice(0).map((s) => s.dispose()));
-    const lateUnexpected = trackers.reduce((a, t) => a + t.unexpected, 0);
 
     // (c) raw PostgreSQL baseline, the server idle
-    const ids = await benchIds(opts.databaseUrl);
-    const raw: RawResult[] = [];
-    for (const [clients, rows] of [[8, 1], [32, 1], [8, 100]] as const) {
-      const r = await rawInsert({ url: opts.databaseUrl, clients, rowsPerStatement: rows, seconds: opts.rawSecs, bodyBytes: opts.bodyBytes, ...ids });
-      raw.push(r);
-      log(`raw ${r.label}: ${Math.round(r.rowsPerSec)} rows/s`);
-    }
+    const raw = await rawPhase(opts.databaseUrl, opts.rawSecs, opts.bodyBytes, log);
 
     const results = {
       when: new Date().toISOString(),
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
       options: { ...opts, databaseUrl: undefined },
-      memory, throughput, best: best.concurrency, latency, raw, lateUnexpected,
-      server: { memoryAfterLoad: serverStats.memory, writer: serverStats.writer, avgBatch: serverStats.writer.jobs / Math.max(1, serverStats.writer.batches) },
+      memory, throughput, best: best.concurrency, latency, raw,
+      lateOrUnexpectedDeliveries: trackers.reduce((a, t) => a + t.unexpected, 0),
+      server: { memoryAfterLoad: after.memory, writer: after.writer, avgBatch: after.writer.jobs / Math.max(1, after.writer.batches) },
       totalSeconds: (Date.now() - started) / 1000,
     };
     const summary = printSummary(results);

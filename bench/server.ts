@@ -13,6 +13,8 @@ export interface Snapshot {
   subscriptions: number;
   httpConnections: number;
   writer: { batches: number; jobs: number };
+  /** BENCH_TRACE=1: pool waits and writer transactions since the previous snapshot */
+  trace?: unknown;
   /** event-loop delay since the previous snapshot, ms (p50 / p99 / max) */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
@@ -20,8 +22,11 @@ export interface Snapshot {
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
+let takeTrace: (() => unknown) | undefined;
+
 export async function startServer(env: Record<string, string | undefined>): Promise<{ app: App; url: string }> {
   const app = await buildApp(loadConfig(env));
+  if (env.BENCH_TRACE === '1') takeTrace = (await import('./lib/trace.js')).installTrace(app);
   const { url } = await app.listen(0, '127.0.0.1');
   return { app, url };
 }
@@ -49,6 +54,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
     httpConnections,
     writer: { ...app.storage.writer.stats },
     eventLoopDelayMs,
+    trace: takeTrace?.(),
   };
 }
 

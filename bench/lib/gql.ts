@@ -16,7 +16,9 @@ export class GqlHttp {
 
   constructor(url: string, maxSockets = 1024) {
     this.target = new URL(url);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    // An idle socket is dropped after 4 s, before the server's 5 s keep-alive timeout can
+    // close it under a request being sent on it (an ECONNRESET race).
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 4000 });
   }
 
   request<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {

@@ -64,7 +64,6 @@ export async function closedLoop(p: Pairs, t: Tracker, concurrency: number, warm
     perSecond: t.timeline(from, to),
     drained,
     check: t.verify(),
-    window: { from, to },
   };
 }
 

@@ -148,3 +148,20 @@ export async function startCommitProbe(url: string, everyMs = 20, stallMs = 20) 
     return { commits: lat.length, p50Ms: p(0.5), p99Ms: p(0.99), maxMs: p(1), stalls };
   };
 }
+
+/**
+ * Committed transactions in the database so far (pg_stat_database; every autocommit
+ * statement counts as one). Backends publish their counts within about a second, so the
+ * caller waits that long after a phase before reading.
+ */
+export async function xactCommits(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_stat_clear_snapshot()');
+    const r = await c.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()');
+    return Number(r.rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}

@@ -3,12 +3,15 @@ import type { AccountStore } from './accounts/ports.js';
 import { AccountService } from './accounts/service.js';
 import type { Bus, EventLog } from './events/ports.js';
 import { EventHub } from './events/hub.js';
+import type { GroupStore } from './groups/ports.js';
+import { GroupService, type GroupOptions } from './groups/service.js';
 import type { MessageStore } from './messages/ports.js';
 import { MessageService, type MessageOptions } from './messages/service.js';
 
 export interface CorePorts {
   accounts: AccountStore;
   messages: MessageStore;
+  groups: GroupStore;
   events: EventLog;
   bus: Bus;
 }
@@ -18,6 +21,7 @@ export interface CoreOptions {
   sessionTtlMs: number;
   loginAttemptsPerMinute: number;
   messages: MessageOptions;
+  groups: GroupOptions;
   subscriptionQueue: number;
   maxSubscriptionsPerUser: number;
 }
@@ -25,6 +29,7 @@ export interface CoreOptions {
 export interface Core {
   accounts: AccountService;
   messages: MessageService;
+  groups: GroupService;
   hub: EventHub;
 }
 
@@ -33,9 +38,10 @@ export function createCore(ports: CorePorts, opts: CoreOptions): Core {
     domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
   });
   const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
+  const groups = new GroupService(ports.groups, accounts, ports.bus, opts.groups);
   const hub = new EventHub(ports.bus, ports.events, {
     queueLimit: opts.subscriptionQueue, pageSize: 200, maxPerUser: opts.maxSubscriptionsPerUser,
   });
   hub.start();
-  return { accounts, messages, hub };
+  return { accounts, messages, groups, hub };
 }

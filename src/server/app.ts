@@ -41,7 +41,10 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
       sendRatePerSec: config.limits.sendRatePerSec,
       sendBurst: config.limits.sendBurst,
       maxPageSize: config.limits.maxPageSize,
+      recallWindowMs: config.limits.recallWindowSeconds * 1000,
+      typingPerSec: config.limits.typingPerSec,
     },
+    groups: { memberLimit: config.limits.groupMemberLimit },
   });
   const { generatedPassword } = await core.accounts.bootstrap(config.adminPassword);
 

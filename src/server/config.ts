@@ -29,6 +29,9 @@ export interface Config {
     loginAttemptsPerMinute: number;
     subscriptionQueue: number;
     maxSubscriptionsPerUser: number;
+    groupMemberLimit: number;
+    recallWindowSeconds: number;
+    typingPerSec: number;
     maxWsConnections: number;
   };
   sessionTtlDays: number;
@@ -117,6 +120,9 @@ export function loadConfig(env: Env): Config {
       sendBurst: int('SEND_BURST', 100, 1, 1_000_000),
       loginAttemptsPerMinute: int('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
       subscriptionQueue: int('SUBSCRIPTION_QUEUE', 1000, 10, 1_000_000),
+      groupMemberLimit: int('GROUP_MEMBER_LIMIT', 600, 2, 100_000),
+      recallWindowSeconds: int('RECALL_WINDOW_SECONDS', 120, 0, 30 * 86_400),
+      typingPerSec: int('TYPING_PER_SEC', 1, 0, 1000),
       maxSubscriptionsPerUser: int('MAX_SUBSCRIPTIONS_PER_USER', 20, 1, 10_000),
       maxWsConnections: int('MAX_WS_CONNECTIONS', 10_000, 1, 1_000_000),
     },

@@ -4,7 +4,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { AccountStore } from '../core/accounts/ports.js';
 import type { Bus, EventLog } from '../core/events/ports.js';
+import type { GroupStore } from '../core/groups/ports.js';
 import type { MessageStore } from '../core/messages/ports.js';
+import { PgGroupStore } from './postgres/groups.js';
 import { createMemoryBus } from './memory/bus.js';
 import { PgAccountStore } from './postgres/accounts.js';
 import { startEmbeddedPostgres, type EmbeddedHandle } from './postgres/embedded.js';
@@ -28,6 +30,7 @@ export interface StorageConfig {
 export interface Storage {
   accounts: AccountStore;
   messages: MessageStore;
+  groups: GroupStore;
   events: EventLog;
   bus: Bus;
   writer: StreamWriter;
@@ -69,6 +72,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   return {
     accounts: new PgAccountStore(prisma),
     messages,
+    groups: new PgGroupStore(pool, writer),
     events: messages,
     bus,
     writer,

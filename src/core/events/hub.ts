@@ -21,6 +21,8 @@ export interface SubscriberSession {
   expiresAt: Date;
 }
 
+const TYPING_TTL_MS = 10_000;
+
 export class EventHub {
   private readonly local = new Map<UserId, Set<Subscription>>();
   /** times a subscription's live buffer overflowed and it fell back to the log */
@@ -173,7 +175,12 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
   private takeBuffered(): DomainEvent | undefined {
     while (this.buffer.length) {
       const ev = this.buffer.shift()!;
-      if (BigInt(ev.seq) > this.cursor!) return ev;
+      if (ev.kind === 'typing') {
+        // Ephemeral: stamped with the current cursor (resuming from it stays exact); stale ones dropped.
+        if (Date.now() - ev.at < TYPING_TTL_MS) return { ...ev, seq: this.cursor!.toString() };
+      } else if (BigInt(ev.seq) > this.cursor!) {
+        return ev;
+      }
     }
     return undefined;
   }

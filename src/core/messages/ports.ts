@@ -5,7 +5,8 @@ import type {
   Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, NewMessage, PageRequest,
 } from './types.js';
 
-export type InsertResult = { message: Message; created: boolean };
+export type InsertResult = { message: Message; created: boolean; memberIds?: UserId[] };
+export type Applied = { event: DomainEvent; recipients: UserId[] }[];
 export type StateEvent = Extract<DomainEvent, { kind: 'message.state' }>;
 
 export interface MessageStore {
@@ -28,8 +29,21 @@ export interface MessageStore {
     reader: UserId, conversationId: ConversationId, seqs: string[], state: DeliveryStateValue,
     onCommit?: (e: StateEvent | null) => void,
   ): Promise<StateEvent | null>;
+  /**
+   * Recalls a message: under the stream lock, check(message, senderIsMember) may throw;
+   * then the original goes to the audit table and the row becomes a recall marker.
+   */
+  recall(
+    seq: string, by: UserId, check: (m: Message, senderIsMember: boolean) => void, onCommit: (a: Applied) => void,
+  ): Promise<Applied>;
+  /** Moves the user's read pointer in a group forward (never back); [] when unchanged. */
+  setReadPointer(userId: UserId, conversationId: ConversationId, seq: string, onCommit: (a: Applied) => void): Promise<Applied>;
+  /** Startalk read_type 0: everything received up to `beforeMs` becomes read, in 1:1s and groups. */
+  markAllRead(userId: UserId, beforeMs: number, onCommit: (a: Applied) => void): Promise<Applied>;
   /** A page of a conversation's history, ordered by seq descending when from='newest'. */
   history(conversationId: ConversationId, page: PageRequest): Promise<Message[]>;
+  /** One message by seq, in any conversation (callers check access). */
+  messageBySeq(seq: string): Promise<Message | null>;
   /** Messages by seq within one conversation. */
   messagesBySeq(conversationId: ConversationId, seqs: string[]): Promise<Message[]>;
   /** The user's conversations, most recent first, with last message and unread count. */

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/service.js';
 import type { User, UserId } from '../accounts/types.js';
-import { AppError, badInput, notFound, rateLimited } from '../errors.js';
+import { AppError, badInput, forbidden, notFound, rateLimited } from '../errors.js';
 import type { Bus } from '../events/ports.js';
 import { RateLimiter } from '../rate-limit.js';
-import type { MessageStore } from './ports.js';
+import type { Applied, MessageStore } from './ports.js';
 import type {
   Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, PageRequest,
 } from './types.js';
@@ -17,6 +17,9 @@ export interface MessageOptions {
   sendRatePerSec: number;
   sendBurst: number;
   maxPageSize: number;
+  /** Startalk allows 120 s */
+  recallWindowMs: number;
+  typingPerSec: number;
 }
 
 export interface SendInput {
@@ -37,6 +40,7 @@ const MAX_MARK_IDS = 500;
 
 export class MessageService {
   private readonly sendLimiter: RateLimiter;
+  private readonly typingLimiter: RateLimiter;
   private readonly conversationCache = new Map<ConversationId, Conversation>();
 
   constructor(
@@ -46,9 +50,27 @@ export class MessageService {
     private readonly opts: MessageOptions,
   ) {
     this.sendLimiter = new RateLimiter(opts.sendRatePerSec, opts.sendBurst);
+    this.typingLimiter = new RateLimiter(opts.typingPerSec, Math.max(1, opts.typingPerSec * 3));
   }
 
   async sendDirect(sender: User, input: SendInput): Promise<Message> {
+    const content = this.validate(sender, input);
+    const peer = await this.accounts.findByAddress(input.to);
+    if (peer.id === sender.id) badField('to', 'cannot send a message to yourself');
+    const conv = await this.directConversation(sender.id, peer.id);
+    return this.store_(sender, conv.id, content, false, conv.memberIds);
+  }
+
+  /** Posts in a group: only current members (checked at commit), delivered to every member. */
+  async sendGroup(sender: User, input: Omit<SendInput, 'to'> & { groupId: string }): Promise<Message> {
+    const content = this.validate(sender, input);
+    const conv = await this.conversation(input.groupId);
+    if (!conv || conv.kind !== 'group' || !conv.memberIds.includes(sender.id)) throw notFound('group not found');
+    if (conv.destroyed) throw forbidden('the group was destroyed');
+    return this.store_(sender, conv.id, content, true);
+  }
+
+  private validate(sender: User, input: Omit<SendInput, 'to'>) {
     const msgId = input.msgId == null ? randomUUID().replaceAll('-', '') : input.msgId;
     if (!MSG_ID_RE.test(msgId)) badField('msgId', 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ -');
     const msgType = input.msgType ?? 1;
@@ -57,24 +79,83 @@ export class MessageService {
     this.checkText('body', input.body, this.opts.maxBodyBytes, true);
     this.checkText('extendInfo', input.extendInfo, this.opts.maxInfoBytes, false);
     this.checkText('backupInfo', input.backupInfo, this.opts.maxInfoBytes, false);
-
     const wait = this.sendLimiter.take(sender.id);
     if (wait > 0) throw rateLimited('sending too fast', wait);
+    return { msgId, msgType, body: input.body, extendInfo: input.extendInfo ?? null, backupInfo: input.backupInfo ?? null };
+  }
 
-    const peer = await this.accounts.findByAddress(input.to);
-    if (peer.id === sender.id) badField('to', 'cannot send a message to yourself');
-    const conv = await this.directConversation(sender.id, peer.id);
+  private async store_(
+    sender: User, conversationId: ConversationId, c: ReturnType<MessageService['validate']>, isGroup: boolean, members?: UserId[],
+  ): Promise<Message> {
     const { message, created } = await this.store.insertMessage(
-      {
-        conversationId: conv.id, senderId: sender.id, msgId, msgType, body: input.body,
-        extendInfo: input.extendInfo ?? null, backupInfo: input.backupInfo ?? null,
-      },
-      (r) => this.bus.publish({ recipients: conv.memberIds, event: { kind: 'message.added', seq: r.message.seq, message: r.message } }),
+      { ...c, conversationId, senderId: sender.id, withMembers: isGroup },
+      // Group members are read at commit, so a member who joined just before gets it.
+      (r) => this.bus.publish({ recipients: r.memberIds ?? members ?? [], event: { kind: 'message.added', seq: r.message.seq, message: r.message } }),
     );
-    if (!created && (message.conversationId !== conv.id || message.body !== input.body || message.msgType !== msgType)) {
-      throw new AppError('CONFLICT', `msgId "${msgId}" was already used for a different message`);
+    if (!created && (message.conversationId !== conversationId || message.body !== c.body || message.msgType !== c.msgType)) {
+      throw new AppError('CONFLICT', `msgId "${c.msgId}" was already used for a different message`);
     }
     return message;
+  }
+
+  /** The sender recalls their message within the window; everyone in the conversation is told. */
+  async recall(actor: User, seq: string): Promise<Message> {
+    if (!/^\d{1,19}$/.test(seq)) throw notFound('message not found');
+    const window = this.opts.recallWindowMs;
+    const conversationId = await this.findConversationOf(actor, seq); // NOT_FOUND for strangers
+    await this.store.recall(seq, actor.id, (m, senderIsMember) => {
+      if (m.senderId !== actor.id) throw forbidden('only the sender can recall a message');
+      if (!senderIsMember) throw forbidden('you are no longer in this conversation');
+      if (m.recalledAt === null && Date.now() - m.createdAt > window) {
+        throw forbidden(`messages can only be recalled within ${Math.round(window / 1000)} s`);
+      }
+    }, this.publishAll);
+    const [m] = await this.store.messagesBySeq(conversationId, [seq]);
+    return m!;
+  }
+
+  /** Typing notification: never stored; to the peer, or to the other members of a group. */
+  async typing(actor: User, target: { to?: string | null; groupId?: string | null }): Promise<void> {
+    if ((target.to == null) === (target.groupId == null)) throw badInput('give exactly one of `to` and `groupId`');
+    let conv: Conversation;
+    if (target.to != null) {
+      const peer = await this.accounts.findByAddress(target.to);
+      if (peer.id === actor.id) badField('to', 'cannot type to yourself');
+      conv = await this.directConversation(actor.id, peer.id);
+    } else {
+      conv = await this.conversationFor(actor, target.groupId!);
+      if (conv.kind !== 'group' || conv.destroyed) throw notFound('group not found');
+    }
+    const wait = this.typingLimiter.take(`${actor.id}/${conv.id}`);
+    if (wait > 0) throw rateLimited('typing notifications too frequent', wait);
+    this.bus.publish({
+      recipients: conv.memberIds.filter((id) => id !== actor.id),
+      event: { kind: 'typing', seq: '', conversationId: conv.id, userId: actor.id, at: Date.now() },
+    });
+  }
+
+  /** Startalk read_type 2: the group read pointer, up to and including message `upTo`. */
+  async markGroupRead(actor: User, groupId: string, upTo: string): Promise<void> {
+    if (!/^\d{1,19}$/.test(upTo)) badField('upTo', 'is not a message id');
+    const conv = await this.conversationFor(actor, groupId);
+    if (conv.kind !== 'group') throw notFound('group not found');
+    await this.store.setReadPointer(actor.id, conv.id, upTo, this.publishAll);
+  }
+
+  /** Startalk read_type 0: everything received up to a time is read, in every conversation. */
+  async markAllRead(actor: User, beforeMs: number): Promise<void> {
+    if (!Number.isFinite(beforeMs) || beforeMs < 0) badField('before', 'must be a time in ms since the epoch');
+    await this.store.markAllRead(actor.id, Math.min(beforeMs, Date.now()), this.publishAll);
+  }
+
+  private readonly publishAll = (applied: Applied) => {
+    for (const { event, recipients } of applied) this.bus.publish({ recipients, event });
+  };
+
+  private async findConversationOf(actor: User, seq: string): Promise<ConversationId> {
+    const m = await this.store.messageBySeq(seq);
+    if (!m) throw notFound('message not found');
+    return (await this.conversationFor(actor, m.conversationId)).id;
   }
 
   /** Raises delivery state (DELIVERED or READ) of messages the viewer received in a conversation. */
@@ -119,7 +200,7 @@ export class MessageService {
     return this.store.conversations(viewer.id, limit, beforeSeq);
   }
 
-  /** Cached: membership of a 1:1 conversation never changes. */
+  /** Cached for 1:1 conversations (their membership never changes); groups are read each time. */
   async conversation(id: ConversationId): Promise<Conversation | null> {
     const hit = this.conversationCache.get(id);
     if (hit) return hit;

@@ -26,6 +26,8 @@ export interface Message {
 }
 
 export interface NewMessage {
+  /** also return the conversation's member list as of the commit (groups: it can change) */
+  withMembers?: boolean;
   conversationId: ConversationId;
   senderId: UserId;
   msgId: string;

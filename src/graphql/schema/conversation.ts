@@ -21,8 +21,12 @@ const ConversationRef = builder.objectRef<ConversationSummary & { viewerId: stri
         return c.conversation.kind === 'direct' && id ? ctx.core.accounts.userById(id) : null;
       },
     }),
+    name: t.string({ nullable: true, description: 'group name', resolve: (c) => c.name }),
     lastMessage: t.field({ type: MessageRef, resolve: (c) => c.lastMessage }),
-    unreadCount: t.int({ description: 'messages from others not yet READ', resolve: (c) => c.unreadCount }),
+    unreadCount: t.int({
+      description: '1:1: messages from the peer not yet READ; groups: messages from others after your read pointer',
+      resolve: (c) => c.unreadCount,
+    }),
   }),
 });
 

@@ -1,19 +1,31 @@
 // The per-user live event stream with resume from a cursor.
-import type { DomainEvent } from '../../core/events/types.js';
+import type { DomainEvent, EventOf } from '../../core/events/types.js';
 import { builder, viewer } from '../builder.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
+import { GroupCardRef, GroupRoleEnum } from './group.js';
 import { DeliveryStateEnum, MessageRef } from './message.js';
 import { UserRef } from './user.js';
 
-type AddedEvent = Extract<DomainEvent, { kind: 'message.added' }>;
-type StateEvent = Extract<DomainEvent, { kind: 'message.state' }>;
+type AddedEvent = EventOf<'message.added'>;
+type StateEvent = EventOf<'message.state'>;
+
+const TYPE_OF: Record<DomainEvent['kind'], string> = {
+  'message.added': 'MessageAddedEvent',
+  'message.state': 'MessageStateEvent',
+  'message.recalled': 'MessageRecalledEvent',
+  'group.members': 'GroupMembersEvent',
+  'group.updated': 'GroupUpdatedEvent',
+  'group.destroyed': 'GroupDestroyedEvent',
+  'group.read': 'GroupReadEvent',
+  typing: 'TypingEvent',
+};
 
 const EventRef = builder.interfaceRef<DomainEvent>('Event').implement({
   description: 'Something that happened in one of the viewer\'s conversations. Resume with `events(since: cursor)`.',
   fields: (t) => ({
     cursor: t.string({ resolve: (e) => encodeCursor('e', e.seq) }),
   }),
-  resolveType: (e) => (e.kind === 'message.added' ? 'MessageAddedEvent' : 'MessageStateEvent'),
+  resolveType: (e) => TYPE_OF[e.kind],
 });
 
 builder.objectRef<AddedEvent>('MessageAddedEvent').implement({
@@ -34,6 +46,82 @@ builder.objectRef<StateEvent>('MessageStateEvent').implement({
     state: t.field({ type: DeliveryStateEnum, resolve: (e) => e.state }),
     by: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.core.accounts.userById(e.by) }),
     at: t.float({ description: 'ms since the epoch', resolve: (e) => e.at }),
+  }),
+});
+
+builder.objectRef<EventOf<'message.recalled'>>('MessageRecalledEvent').implement({
+  interfaces: [EventRef],
+  description: 'A message was recalled by its sender; history now shows the recall marker.',
+  isTypeOf: (e) => (e as DomainEvent).kind === 'message.recalled',
+  fields: (t) => ({
+    conversationId: t.exposeID('conversationId'),
+    messageId: t.exposeID('messageSeq'),
+    msgId: t.exposeString('msgId'),
+    by: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.core.accounts.userById(e.by) }),
+    at: t.float({ resolve: (e) => e.at }),
+  }),
+});
+
+const MemberChange = builder.enumType('GroupMemberChange', { values: ['JOINED', 'LEFT', 'REMOVED', 'ROLE_CHANGED'] as const });
+const CHANGE = { joined: 'JOINED', left: 'LEFT', removed: 'REMOVED', role: 'ROLE_CHANGED' } as const;
+
+builder.objectRef<EventOf<'group.members'>>('GroupMembersEvent').implement({
+  interfaces: [EventRef],
+  description: 'Members joined, left, were removed, or had their role changed.',
+  isTypeOf: (e) => (e as DomainEvent).kind === 'group.members',
+  fields: (t) => ({
+    groupId: t.exposeID('conversationId'),
+    change: t.field({ type: MemberChange, resolve: (e) => CHANGE[e.change] }),
+    users: t.field({
+      type: [UserRef],
+      resolve: async (e, _a, ctx) => {
+        const found = await ctx.core.accounts.usersByIds(e.userIds);
+        return e.userIds.map((id) => found.get(id)).filter((u) => u !== undefined);
+      },
+    }),
+    role: t.field({ type: GroupRoleEnum, nullable: true, description: 'the new role, for ROLE_CHANGED', resolve: (e) => e.role ?? null }),
+    by: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.core.accounts.userById(e.by) }),
+    card: t.field({ type: GroupCardRef, resolve: (e) => e.card }),
+    at: t.float({ resolve: (e) => e.at }),
+  }),
+});
+
+for (const [name, kind, description] of [
+  ['GroupUpdatedEvent', 'group.updated', 'The group card changed.'],
+  ['GroupDestroyedEvent', 'group.destroyed', 'The owner destroyed the group.'],
+] as const) {
+  builder.objectRef<EventOf<'group.updated' | 'group.destroyed'>>(name).implement({
+    interfaces: [EventRef],
+    description,
+    isTypeOf: (e) => (e as DomainEvent).kind === kind,
+    fields: (t) => ({
+      groupId: t.exposeID('conversationId'),
+      card: t.field({ type: GroupCardRef, resolve: (e) => e.card }),
+      by: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.core.accounts.userById(e.by) }),
+      at: t.float({ resolve: (e) => e.at }),
+    }),
+  });
+}
+
+builder.objectRef<EventOf<'group.read'>>('GroupReadEvent').implement({
+  interfaces: [EventRef],
+  description: 'Your read pointer in a group moved (sent to your own devices).',
+  isTypeOf: (e) => (e as DomainEvent).kind === 'group.read',
+  fields: (t) => ({
+    groupId: t.exposeID('conversationId'),
+    readUpTo: t.exposeID('readSeq', { description: 'messages up to this id are read' }),
+    at: t.float({ resolve: (e) => e.at }),
+  }),
+});
+
+builder.objectRef<EventOf<'typing'>>('TypingEvent').implement({
+  interfaces: [EventRef],
+  description: 'Someone is typing. Ephemeral: never replayed; its cursor is the last stored event you got.',
+  isTypeOf: (e) => (e as DomainEvent).kind === 'typing',
+  fields: (t) => ({
+    conversationId: t.exposeID('conversationId'),
+    user: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.core.accounts.userById(e.userId) }),
+    at: t.float({ resolve: (e) => e.at }),
   }),
 });
 

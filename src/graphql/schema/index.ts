@@ -3,6 +3,7 @@ import { builder } from '../builder.js';
 import './user.js';
 import './message.js';
 import './conversation.js';
+import './group.js';
 import './event.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -36,7 +36,9 @@ export const MessageRef = builder.objectRef<Message>('Message').implement({
     extendInfo: t.exposeString('extendInfo', { nullable: true }),
     backupInfo: t.exposeString('backupInfo', { nullable: true }),
     createdAt: t.float({ description: 'server time, ms since the epoch', resolve: (m) => m.createdAt }),
-    state: t.field({ type: DeliveryStateEnum, resolve: (m) => m.state }),
+    state: t.field({ type: DeliveryStateEnum, description: '1:1 only; group read state is a per-member pointer', resolve: (m) => m.state }),
+    recalled: t.boolean({ description: 'recalled by its sender: body is empty and msgType -1', resolve: (m) => m.recalledAt !== null }),
+    recalledAt: t.float({ nullable: true, resolve: (m) => m.recalledAt }),
   }),
 });
 
@@ -57,6 +59,68 @@ builder.mutationField('sendMessage', (t) =>
     description: 'Sends a 1:1 message. Returns once it is stored.',
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
     resolve: (_r, { input }, ctx) => ctx.core.messages.sendDirect(viewer(ctx), input),
+  }),
+);
+
+const SendGroupMessageInput = builder.inputType('SendGroupMessageInput', {
+  fields: (t) => ({
+    groupId: t.id({ required: true }),
+    msgId: t.string({ description: 'client id; a retry with the same id returns the stored message' }),
+    msgType: t.int({ description: 'Startalk msgType, default 1 (text)' }),
+    body: t.string({ required: true }),
+    extendInfo: t.string(),
+    backupInfo: t.string(),
+  }),
+});
+
+builder.mutationField('sendGroupMessage', (t) =>
+  t.field({
+    type: MessageRef,
+    description: "Posts in a group (members only). Delivered to every member's devices, the sender's included.",
+    args: { input: t.arg({ type: SendGroupMessageInput, required: true }) },
+    resolve: (_r, { input }, ctx) => ctx.core.messages.sendGroup(viewer(ctx), { ...input, groupId: String(input.groupId) }),
+  }),
+);
+
+builder.mutationField('recallMessage', (t) =>
+  t.field({
+    type: MessageRef,
+    description: 'The sender recalls a message within the recall window (default 120 s, as in Startalk).',
+    args: { messageId: t.arg.id({ required: true }) },
+    resolve: (_r, { messageId }, ctx) => ctx.core.messages.recall(viewer(ctx), String(messageId)),
+  }),
+);
+
+builder.mutationField('markGroupRead', (t) =>
+  t.boolean({
+    description: 'Moves your read pointer in a group up to and including a message (Startalk read_type 2).',
+    args: { groupId: t.arg.id({ required: true }), upTo: t.arg.id({ required: true }) },
+    resolve: async (_r, { groupId, upTo }, ctx) => {
+      await ctx.core.messages.markGroupRead(viewer(ctx), String(groupId), String(upTo));
+      return true;
+    },
+  }),
+);
+
+builder.mutationField('markAllRead', (t) =>
+  t.boolean({
+    description: 'Everything you received up to `before` (ms since the epoch) is read (Startalk read_type 0).',
+    args: { before: t.arg.float({ required: true }) },
+    resolve: async (_r, { before }, ctx) => {
+      await ctx.core.messages.markAllRead(viewer(ctx), before);
+      return true;
+    },
+  }),
+);
+
+builder.mutationField('sendTyping', (t) =>
+  t.boolean({
+    description: 'Tells the peer (`to`) or the group that you are typing. Never stored; rate-limited.',
+    args: { to: t.arg.string(), groupId: t.arg.id() },
+    resolve: async (_r, { to, groupId }, ctx) => {
+      await ctx.core.messages.typing(viewer(ctx), { to, groupId: groupId == null ? null : String(groupId) });
+      return true;
+    },
   }),
 );
 

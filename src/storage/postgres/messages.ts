@@ -4,12 +4,13 @@ import type { Pool } from 'pg';
 import type { UserId } from '../../core/accounts/types.js';
 import type { EventLog } from '../../core/events/ports.js';
 import type { DomainEvent } from '../../core/events/types.js';
-import type { InsertResult, MessageStore, StateEvent } from '../../core/messages/ports.js';
+import type { Applied, InsertResult, MessageStore, StateEvent } from '../../core/messages/ports.js';
+import { notFound } from '../../core/errors.js';
 import type {
   Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, NewMessage, PageRequest,
 } from '../../core/messages/types.js';
 import { MESSAGE_COLUMNS, rowToEvent, rowToMessage, type EventRow, type MessageRow } from './rows.js';
-import type { StreamWriter } from './stream-writer.js';
+import { appendEvent, type StreamWriter } from './stream-writer.js';
 
 export class PgMessageStore implements MessageStore, EventLog {
   constructor(private readonly pool: Pool, private readonly writer: StreamWriter) {}
@@ -55,6 +56,105 @@ export class PgMessageStore implements MessageStore, EventLog {
     return this.writer.markState(reader, conversationId, seqs, state, onCommit);
   }
 
+  recall(seq: string, by: UserId, check: (m: Message, senderIsMember: boolean) => void, onCommit: (a: Applied) => void) {
+    return this.writer.op(async (tx, alloc, now) => {
+      const r = await tx.query<MessageRow & { is_member: boolean }>(
+        `SELECT ${MESSAGE_COLUMNS}, EXISTS (SELECT 1 FROM conversation_members cm
+                 WHERE cm.conversation_id = m.conversation_id AND cm.user_id = m.sender_id) AS is_member
+           FROM messages m WHERE seq = $1 FOR UPDATE`,
+        [seq],
+      );
+      const row = r.rows[0];
+      if (!row) throw notFound('message not found');
+      const message = rowToMessage(row);
+      check(message, row.is_member);
+      if (message.recalledAt !== null) return [];
+      await tx.query(
+        `INSERT INTO recalled_messages (seq, conversation_id, sender_id, msg_id, msg_type, body, extend_info, backup_info, created_at, recalled_at, recalled_by)
+         SELECT seq, conversation_id, sender_id, msg_id, msg_type, body, extend_info, backup_info, created_at, $2, $3 FROM messages WHERE seq = $1`,
+        [seq, now, by],
+      );
+      // COMPAT: Startalk overwrites the row with a revoke marker, msgType -1 (PROTOCOL.md §4.4).
+      await tx.query(
+        "UPDATE messages SET body = '', msg_type = -1, extend_info = NULL, backup_info = NULL, recalled_at = $2 WHERE seq = $1",
+        [seq, now],
+      );
+      const eventSeq = await alloc();
+      const event: DomainEvent = {
+        kind: 'message.recalled', seq: eventSeq, conversationId: message.conversationId, messageSeq: seq,
+        msgId: message.msgId, senderId: message.senderId, by, at: now,
+      };
+      await appendEvent(tx, event, { conversationId: message.conversationId }, now);
+      const members = await tx.query<{ user_id: string }>(
+        'SELECT user_id FROM conversation_members WHERE conversation_id = $1', [message.conversationId],
+      );
+      return [{ event, recipients: members.rows.map((m) => m.user_id) }];
+    }, onCommit);
+  }
+
+  setReadPointer(userId: UserId, conversationId: ConversationId, seq: string, onCommit: (a: Applied) => void) {
+    return this.writer.op(async (tx, alloc, now) => {
+      // Never past the newest message, never backwards.
+      const r = await tx.query<{ read_seq: string }>(
+        `UPDATE conversation_members cm
+            SET read_seq = LEAST($3::bigint, (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1))
+          WHERE conversation_id = $1 AND user_id = $2
+            AND LEAST($3::bigint, (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1)) > cm.read_seq
+          RETURNING read_seq`,
+        [conversationId, userId, seq],
+      );
+      if (!r.rows[0]) return [];
+      const event: DomainEvent = {
+        kind: 'group.read', seq: await alloc(), conversationId, userId, readSeq: r.rows[0].read_seq, at: now,
+      };
+      await appendEvent(tx, event, { userId }, now);
+      return [{ event, recipients: [userId] }];
+    }, onCommit);
+  }
+
+  markAllRead(userId: UserId, beforeMs: number, onCommit: (a: Applied) => void) {
+    return this.writer.op(async (tx, alloc, now) => {
+      const out: Applied = [];
+      const direct = await tx.query<{ conversation_id: string; seqs: string[]; members: string[] }>(
+        `WITH changed AS (
+           UPDATE messages m SET state = 3
+             FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id AND c.kind = 'direct'
+            WHERE me.user_id = $1 AND m.conversation_id = me.conversation_id
+              AND m.sender_id <> $1 AND m.state < 3 AND m.created_at <= $2
+           RETURNING m.conversation_id, m.seq, m.sender_id)
+         SELECT conversation_id, array_agg(seq::text ORDER BY seq) AS seqs, array_agg(DISTINCT sender_id::text) AS members
+           FROM changed GROUP BY conversation_id ORDER BY conversation_id`,
+        [userId, beforeMs],
+      );
+      for (const row of direct.rows) {
+        const event: DomainEvent = {
+          kind: 'message.state', seq: await alloc(), conversationId: row.conversation_id, messageSeqs: row.seqs,
+          state: 3, by: userId, at: now,
+        };
+        await appendEvent(tx, event, { conversationId: row.conversation_id }, now);
+        out.push({ event, recipients: [userId, ...row.members] });
+      }
+      const groups = await tx.query<{ conversation_id: string; read_seq: string }>(
+        `UPDATE conversation_members me SET read_seq = last.seq
+           FROM (SELECT cm.conversation_id, (SELECT max(seq) FROM messages m
+                   WHERE m.conversation_id = cm.conversation_id AND m.created_at <= $2) AS seq
+                   FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id AND c.kind = 'group'
+                  WHERE cm.user_id = $1) last
+          WHERE me.user_id = $1 AND me.conversation_id = last.conversation_id AND last.seq > me.read_seq
+          RETURNING me.conversation_id, me.read_seq`,
+        [userId, beforeMs],
+      );
+      for (const row of groups.rows) {
+        const event: DomainEvent = {
+          kind: 'group.read', seq: await alloc(), conversationId: row.conversation_id, userId, readSeq: row.read_seq, at: now,
+        };
+        await appendEvent(tx, event, { userId }, now);
+        out.push({ event, recipients: [userId] });
+      }
+      return out;
+    }, onCommit);
+  }
+
   async history(conversationId: ConversationId, page: PageRequest): Promise<Message[]> {
     // messages_conversation_id_seq_idx
     const conds = ['conversation_id = $1'];
@@ -68,6 +168,11 @@ export class PgMessageStore implements MessageStore, EventLog {
       args,
     );
     return r.rows.map(rowToMessage);
+  }
+
+  async messageBySeq(seq: string): Promise<Message | null> {
+    const r = await this.pool.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq = $1`, [seq]);
+    return r.rows[0] ? rowToMessage(r.rows[0]) : null;
   }
 
   async messagesBySeq(conversationId: ConversationId, seqs: string[]): Promise<Message[]> {

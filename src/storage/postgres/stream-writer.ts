@@ -117,6 +117,7 @@ export class StreamWriter {
           outcomes.push({ job, ok: true, value: await applyState(client, job, seq, now) });
         }
       }
+      await attachMembers(client, msgJobs, outcomes);
       await client.query('COMMIT');
       const missing = outcomes.filter((o) => o.ok && o.value === undefined);
       if (missing.length) {
@@ -139,6 +140,22 @@ export class StreamWriter {
     } finally {
       client.release();
     }
+  }
+}
+
+/** Member lists of group messages, read once per batch under the stream lock. */
+async function attachMembers(client: PoolClient, jobs: MsgJob[], outcomes: Outcome[]): Promise<void> {
+  const convs = [...new Set(jobs.filter((j) => j.input.withMembers).map((j) => j.input.conversationId))];
+  if (convs.length === 0) return;
+  const r = await client.query<{ conversation_id: string; members: string[] }>(
+    `SELECT conversation_id, array_agg(user_id::text) AS members FROM conversation_members
+      WHERE conversation_id = ANY($1::bigint[]) GROUP BY conversation_id`,
+    [convs],
+  );
+  const byConv = new Map(r.rows.map((row) => [row.conversation_id, row.members]));
+  for (const o of outcomes) {
+    const value = o.ok ? (o.value as InsertResult | undefined) : undefined;
+    if (value && o.job.type === 'message' && o.job.input.withMembers) value.memberIds = byConv.get(o.job.input.conversationId) ?? [];
   }
 }
 

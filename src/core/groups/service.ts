@@ -1,0 +1,120 @@
+// Groups: create, invite, leave, remove, roles, card, destroy, and incremental sync.
+// Rules are in rules.ts; every change is decided against the state read under the
+// stream lock, so concurrent changes cannot break them (e.g. exceed the member limit).
+import type { AccountService } from '../accounts/service.js';
+import type { User, UserId } from '../accounts/types.js';
+import { badInput, notFound } from '../errors.js';
+import type { Bus } from '../events/ports.js';
+import type { Applied, GroupStore } from './ports.js';
+import { planCard, planDestroy, planInvite, planLeave, planRemove, planRole } from './rules.js';
+import type { CardPatch, GroupRole, GroupState, GroupSyncEntry } from './types.js';
+
+export interface GroupOptions {
+  /** Startalk's default max_users is 600 */
+  memberLimit: number;
+}
+
+export interface CreateGroupInput extends CardPatch {
+  /** addresses of the other initial members */
+  members?: string[] | null;
+}
+
+const LIMITS = { name: 100, topic: 256, description: 2048, pictureUrl: 2048 } as const;
+const MAX_ADDRESSES_PER_CALL = 600;
+
+export class GroupService {
+  constructor(
+    private readonly store: GroupStore,
+    private readonly accounts: AccountService,
+    private readonly bus: Bus,
+    private readonly opts: GroupOptions,
+  ) {}
+
+  private readonly publish = (applied: Applied) => {
+    for (const { event, recipients } of applied) this.bus.publish({ recipients, event });
+  };
+
+  async create(actor: User, input: CreateGroupInput): Promise<GroupState> {
+    const card = cleanCard(input);
+    if (!card.name) throw badInput('name is required', { field: 'name' });
+    const others = (await this.resolve(input.members ?? [])).filter((id) => id !== actor.id);
+    if (others.length + 1 > this.opts.memberLimit) {
+      throw badInput(`a group has at most ${this.opts.memberLimit} members`, { limit: this.opts.memberLimit });
+    }
+    const { id } = await this.store.create(actor.id, {
+      name: card.name, topic: card.topic ?? null, description: card.description ?? null, pictureUrl: card.pictureUrl ?? null,
+    }, others, this.publish);
+    return (await this.store.state(id))!;
+  }
+
+  async invite(actor: User, groupId: string, addresses: string[]): Promise<GroupState> {
+    const ids = await this.resolve(addresses);
+    await this.store.change(groupId, (s) => planInvite(s, actor.id, ids, this.opts.memberLimit), this.publish);
+    return this.state(actor, groupId);
+  }
+
+  async leave(actor: User, groupId: string): Promise<void> {
+    await this.store.change(groupId, (s) => planLeave(s, actor.id), this.publish);
+  }
+
+  async remove(actor: User, groupId: string, address: string): Promise<GroupState> {
+    const [target] = await this.resolve([address]);
+    await this.store.change(groupId, (s) => planRemove(s, actor.id, target!), this.publish);
+    return this.state(actor, groupId);
+  }
+
+  async setRole(actor: User, groupId: string, address: string, role: GroupRole): Promise<GroupState> {
+    const [target] = await this.resolve([address]);
+    await this.store.change(groupId, (s) => planRole(s, actor.id, target!, role), this.publish);
+    return this.state(actor, groupId);
+  }
+
+  async updateCard(actor: User, groupId: string, patch: CardPatch): Promise<GroupState> {
+    const clean = cleanCard(patch);
+    if (clean.name === '') throw badInput('name cannot be empty', { field: 'name' });
+    await this.store.change(groupId, (s) => planCard(s, actor.id, clean), this.publish);
+    return this.state(actor, groupId);
+  }
+
+  async destroy(actor: User, groupId: string): Promise<void> {
+    await this.store.change(groupId, (s) => planDestroy(s, actor.id), this.publish);
+  }
+
+  /** Card and members, for members only (a destroyed group stays readable by its last members). */
+  async state(actor: User, groupId: string): Promise<GroupState> {
+    const s = await this.store.state(groupId);
+    if (!s || !s.members.has(actor.id)) throw notFound('group not found');
+    return s;
+  }
+
+  /** All current groups, or every change (joins, leaves, removals, destroys, card edits) after a cursor. */
+  sync(actor: User, changedSince: string | null): Promise<GroupSyncEntry[]> {
+    return this.store.sync(actor.id, changedSince);
+  }
+
+  private async resolve(addresses: string[]): Promise<UserId[]> {
+    if (addresses.length > MAX_ADDRESSES_PER_CALL) throw badInput(`at most ${MAX_ADDRESSES_PER_CALL} users per call`);
+    const ids: UserId[] = [];
+    for (const a of new Set(addresses)) ids.push((await this.accounts.findByAddress(a)).id);
+    return ids;
+  }
+}
+
+function cleanCard(p: CardPatch): CardPatch {
+  const out: CardPatch = {};
+  for (const k of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
+    const v = p[k];
+    if (v === undefined) continue;
+    if (v === null) {
+      if (k !== 'name') out[k] = null;
+      continue;
+    }
+    const t = v.trim();
+    if (t.length > LIMITS[k]) throw badInput(`${k} is longer than ${LIMITS[k]} characters`, { field: k });
+    if (t.includes('\u0000')) throw badInput(`${k} contains a NUL character`, { field: k });
+    if (k === 'pictureUrl' && t && !/^https?:\/\//i.test(t)) throw badInput('pictureUrl must be an http(s) URL', { field: k });
+    if (k === 'name') out.name = t;
+    else out[k] = t || null;
+  }
+  return out;
+}
