@@ -157,3 +157,25 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Many users fast: rows and sessions written directly (scrypt per user would take
+ * seconds). Each gets a working bearer token, as if it had logged in.
+ */
+export async function bulkUsers(t: TestApp, prefix: string, n: number): Promise<{ id: string; username: string; token: string }[]> {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const names = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  const r = await t.db.query<{ id: string; username: string }>(
+    `INSERT INTO users (domain_id, username, display_name, password_hash)
+     SELECT d.id, u, u, 'scrypt$disabled' FROM domains d, unnest($1::text[]) AS u WHERE d.host = 'localhost'
+     RETURNING id::text, username`,
+    [names],
+  );
+  const tokens = r.rows.map(() => `stn_${randomBytes(24).toString('base64url')}`);
+  await t.db.query(
+    `INSERT INTO auth_sessions (user_id, token_hash, expires_at)
+     SELECT u, h, now() + interval '1 day' FROM unnest($1::bigint[], $2::text[]) AS x(u, h)`,
+    [r.rows.map((u) => u.id), tokens.map((tk) => createHash('sha256').update(tk).digest('hex'))],
+  );
+  return r.rows.map((u, i) => ({ ...u, token: tokens[i]! }));
+}
