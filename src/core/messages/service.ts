@@ -42,6 +42,7 @@ export class MessageService {
   private readonly sendLimiter: RateLimiter;
   private readonly typingLimiter: RateLimiter;
   private readonly conversationCache = new Map<ConversationId, Conversation>();
+  private readonly kindCache = new Map<ConversationId, 'direct' | 'group'>();
 
   constructor(
     private readonly store: MessageStore,
@@ -64,10 +65,10 @@ export class MessageService {
   /** Posts in a group: only current members (checked at commit), delivered to every member. */
   async sendGroup(sender: User, input: Omit<SendInput, 'to'> & { groupId: string }): Promise<Message> {
     const content = this.validate(sender, input);
-    const conv = await this.conversation(input.groupId);
-    if (!conv || conv.kind !== 'group' || !conv.memberIds.includes(sender.id)) throw notFound('group not found');
-    if (conv.destroyed) throw forbidden('the group was destroyed');
-    return this.store_(sender, conv.id, content, true);
+    if ((await this.kindOf(input.groupId)) !== 'group') throw notFound('group not found');
+    // Membership (and not destroyed) is checked by the insert itself, under the stream lock:
+    // no member-list read per message.
+    return this.store_(sender, input.groupId, content, true);
   }
 
   private validate(sender: User, input: Omit<SendInput, 'to'>) {
@@ -198,6 +199,19 @@ export class MessageService {
   async conversations(viewer: User, limit: number, beforeSeq?: string): Promise<ConversationSummary[]> {
     if (limit < 1 || limit > this.opts.maxPageSize) badField('first', `must be 1-${this.opts.maxPageSize}`);
     return this.store.conversations(viewer.id, limit, beforeSeq);
+  }
+
+  /** A conversation's kind never changes: cached after the first read. */
+  private async kindOf(id: ConversationId): Promise<'direct' | 'group' | null> {
+    const hit = this.kindCache.get(id);
+    if (hit) return hit;
+    if (!/^\d{1,19}$/.test(id)) return null;
+    const kind = await this.store.conversationKind(id);
+    if (kind) {
+      if (this.kindCache.size > 200_000) this.kindCache.clear();
+      this.kindCache.set(id, kind);
+    }
+    return kind;
   }
 
   /** Cached for 1:1 conversations (their membership never changes); groups are read each time. */

@@ -33,6 +33,11 @@ export class PgMessageStore implements MessageStore, EventLog {
     return { id, kind: 'direct', memberIds: [lo, hi] };
   }
 
+  async conversationKind(id: ConversationId): Promise<'direct' | 'group' | null> {
+    const r = await this.pool.query<{ kind: 'direct' | 'group' }>('SELECT kind FROM conversations WHERE id = $1', [id]);
+    return r.rows[0]?.kind ?? null;
+  }
+
   async conversation(id: ConversationId): Promise<Conversation | null> {
     if (!/^\d{1,19}$/.test(id)) return null;
     const r = await this.pool.query<{ kind: 'direct' | 'group'; destroyed: boolean; members: string[] }>(

@@ -5,7 +5,7 @@
 // row, whose lock is held to commit, so seq order is commit order on every node; jobs
 // are settled, and their onCommit hooks run, in seq order.
 import type { Pool, PoolClient } from 'pg';
-import { forbidden } from '../../core/errors.js';
+import { forbidden, notFound } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events/types.js';
 import type { InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
@@ -121,7 +121,7 @@ export class StreamWriter {
       await client.query('COMMIT');
       const missing = outcomes.filter((o) => o.ok && o.value === undefined);
       if (missing.length) {
-        // Not inserted: a duplicate (sender, msgId), or the sender is not a member.
+        // Not inserted: a duplicate (sender, msgId), or the sender may not post there.
         const existing = await loadBySenderMsgId(client, missing.map((o) => (o.job as MsgJob).input));
         for (const o of missing) {
           const { input } = o.job as MsgJob;
@@ -130,7 +130,7 @@ export class StreamWriter {
           o.job.onCommit = undefined; // nothing new was committed for it
           outcomes[idx] = m
             ? { job: o.job, ok: true, value: { message: m, created: false } }
-            : { job: o.job, ok: false, error: forbidden('only members can post in this conversation') };
+            : { job: o.job, ok: false, error: await whyRefused(client, input) };
         }
       }
       return outcomes;
@@ -208,6 +208,16 @@ async function applyState(client: PoolClient, job: StateJob, seq: string, now: n
   };
   await appendEvent(client, event, { conversationId: job.conversationId }, now);
   return event;
+}
+
+/** The rare path: tell a member of a destroyed group from a stranger (who learns nothing). */
+async function whyRefused(client: PoolClient, input: NewMessage): Promise<Error> {
+  const r = await client.query(
+    `SELECT 1 FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+      WHERE cm.conversation_id = $1 AND cm.user_id = $2 AND c.destroyed_at IS NOT NULL`,
+    [input.conversationId, input.senderId],
+  );
+  return r.rowCount ? forbidden('the group was destroyed') : notFound('group not found');
 }
 
 async function loadBySenderMsgId(client: PoolClient, inputs: NewMessage[]): Promise<Map<string, Message>> {
