@@ -11,10 +11,14 @@ export interface Context {
   userAgent: string | null;
 }
 
-export const builder = new SchemaBuilder<{
+export interface Types {
   Context: Context;
   DefaultFieldNullability: false;
-}>({ defaultFieldNullability: false });
+}
+
+export const builder = new SchemaBuilder<Types>({ defaultFieldNullability: false });
+
+export type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<Types>, 'InputObject'>;
 
 builder.queryType({});
 builder.mutationType({});

@@ -2,7 +2,7 @@
 import type { Message } from '../../core/messages/types.js';
 import { DeliveryState, type DeliveryStateValue, type PageRequest } from '../../core/messages/types.js';
 import { badInput } from '../../core/errors.js';
-import { builder, viewer, type Context } from '../builder.js';
+import { builder, viewer, type Context, type InputFields } from '../builder.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import { UserRef } from './user.js';
 
@@ -42,14 +42,19 @@ export const MessageRef = builder.objectRef<Message>('Message').implement({
   }),
 });
 
+/** The content fields shared by 1:1 and group sends. */
+const contentFields = (t: InputFields) => ({
+  msgId: t.string({ description: 'client id; a retry with the same id returns the stored message' }),
+  msgType: t.int({ description: 'Startalk msgType, default 1 (text)' }),
+  body: t.string({ required: true }),
+  extendInfo: t.string(),
+  backupInfo: t.string(),
+});
+
 const SendMessageInput = builder.inputType('SendMessageInput', {
   fields: (t) => ({
     to: t.string({ required: true, description: 'recipient: "name" or "name@domain"' }),
-    msgId: t.string({ description: 'client id; a retry with the same id returns the stored message' }),
-    msgType: t.int({ description: 'Startalk msgType, default 1 (text)' }),
-    body: t.string({ required: true }),
-    extendInfo: t.string(),
-    backupInfo: t.string(),
+    ...contentFields(t),
   }),
 });
 
@@ -63,14 +68,7 @@ builder.mutationField('sendMessage', (t) =>
 );
 
 const SendGroupMessageInput = builder.inputType('SendGroupMessageInput', {
-  fields: (t) => ({
-    groupId: t.id({ required: true }),
-    msgId: t.string({ description: 'client id; a retry with the same id returns the stored message' }),
-    msgType: t.int({ description: 'Startalk msgType, default 1 (text)' }),
-    body: t.string({ required: true }),
-    extendInfo: t.string(),
-    backupInfo: t.string(),
-  }),
+  fields: (t) => ({ groupId: t.id({ required: true }), ...contentFields(t) }),
 });
 
 builder.mutationField('sendGroupMessage', (t) =>
