@@ -24,6 +24,7 @@ export interface CoreOptions {
   groups: GroupOptions;
   subscriptionQueue: number;
   maxSubscriptionsPerUser: number;
+  frameWaitMs: number;
 }
 
 export interface Core {
@@ -33,15 +34,15 @@ export interface Core {
   hub: EventHub;
 }
 
-export function createCore(ports: CorePorts, opts: CoreOptions): Core {
+export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
   const accounts = new AccountService(ports.accounts, ports.bus, {
     domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
   });
   const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
   const groups = new GroupService(ports.groups, accounts, ports.bus, opts.groups);
   const hub = new EventHub(ports.bus, ports.events, {
-    queueLimit: opts.subscriptionQueue, pageSize: 200, maxPerUser: opts.maxSubscriptionsPerUser,
+    queueLimit: opts.subscriptionQueue, pageSize: 200, maxPerUser: opts.maxSubscriptionsPerUser, frameWaitMs: opts.frameWaitMs,
   });
-  hub.start();
+  await hub.start();
   return { accounts, messages, groups, hub };
 }

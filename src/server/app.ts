@@ -29,12 +29,13 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dbPoolSize: config.dbPoolSize,
     log: { info: (m) => logger.info(m), error: (o, m) => logger.error(o, m) },
   });
-  const core = createCore(storage, {
+  const core = await createCore(storage, {
     domain: config.domain,
     sessionTtlMs: config.sessionTtlDays * 86_400_000,
     loginAttemptsPerMinute: config.limits.loginAttemptsPerMinute,
     subscriptionQueue: config.limits.subscriptionQueue,
     maxSubscriptionsPerUser: config.limits.maxSubscriptionsPerUser,
+    frameWaitMs: config.limits.frameWaitMs,
     messages: {
       maxBodyBytes: config.limits.maxMessageBytes,
       maxInfoBytes: config.limits.maxInfoBytes,

@@ -30,6 +30,7 @@ export interface Config {
     subscriptionQueue: number;
     maxSubscriptionsPerUser: number;
     groupMemberLimit: number;
+    frameWaitMs: number;
     recallWindowSeconds: number;
     typingPerSec: number;
     maxWsConnections: number;
@@ -120,6 +121,7 @@ export function loadConfig(env: Env): Config {
       sendBurst: int('SEND_BURST', 100, 1, 1_000_000),
       loginAttemptsPerMinute: int('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
       subscriptionQueue: int('SUBSCRIPTION_QUEUE', 1000, 10, 1_000_000),
+      frameWaitMs: int('FRAME_WAIT_MS', 500, 10, 60_000),
       groupMemberLimit: int('GROUP_MEMBER_LIMIT', 600, 2, 100_000),
       recallWindowSeconds: int('RECALL_WINDOW_SECONDS', 120, 0, 30 * 86_400),
       typingPerSec: int('TYPING_PER_SEC', 1, 0, 1000),

@@ -63,11 +63,11 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     throw err;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  const writer = new StreamWriter(pool);
-  const messages = new PgMessageStore(pool, writer);
   const bus = cfg.redisUrl
     ? await createRedisBus({ url: cfg.redisUrl, channel: cfg.redisChannel, onError: (err) => cfg.log.error({ err: err.message }, 'redis bus error') })
     : createMemoryBus();
+  const writer = new StreamWriter(pool, (frame) => bus.publish({ frame }));
+  const messages = new PgMessageStore(pool, writer);
 
   return {
     accounts: new PgAccountStore(prisma),

@@ -4,7 +4,8 @@
 import type { UserId } from '../accounts/types.js';
 import type { Bus, EventLog } from './ports.js';
 import { rateLimited } from '../errors.js';
-import type { DomainEvent, Envelope } from './types.js';
+import { FrameOrder } from './frame-order.js';
+import type { Announced, DomainEvent, Envelope, Frame } from './types.js';
 
 export interface HubOptions {
   /** live events buffered per subscription before it falls back to reading the log */
@@ -13,6 +14,8 @@ export interface HubOptions {
   pageSize: number;
   /** live subscriptions per user on one node */
   maxPerUser: number;
+  /** how long to wait for a missing frame before re-reading the log */
+  frameWaitMs: number;
 }
 
 /** Who holds a subscription: it ends when that session is revoked or expires. */
@@ -28,17 +31,38 @@ export class EventHub {
   /** times a subscription's live buffer overflowed and it fell back to the log */
   readonly stats = { overflows: 0 };
   private unsubscribe: (() => void) | null = null;
+  private readonly order: FrameOrder;
 
-  constructor(private readonly bus: Bus, private readonly log: EventLog, private readonly opts: HubOptions) {}
+  constructor(private readonly bus: Bus, private readonly log: EventLog, private readonly opts: HubOptions) {
+    this.order = new FrameOrder((f) => this.deliver(f), () => this.resyncAll(), opts.frameWaitMs);
+  }
 
-  start(): void {
-    this.unsubscribe ??= this.bus.subscribe(
+  /** frames given up on since start */
+  get gaps(): number {
+    return this.order.gaps;
+  }
+
+  async start(): Promise<void> {
+    if (this.unsubscribe) return;
+    // Subscribe first, then read the stream's end: frames in between are held, not lost.
+    this.unsubscribe = this.bus.subscribe(
       (env) => this.dispatch(env),
-      () => this.resyncAll(),
+      () => void this.onBusResync(),
     );
+    this.order.begin(BigInt(await this.log.currentPosition()));
+  }
+
+  private async onBusResync(): Promise<void> {
+    this.resyncAll();
+    try {
+      this.order.reset(BigInt(await this.log.currentPosition()));
+    } catch {
+      // database down too: frames keep flowing; a later gap or resync catches up
+    }
   }
 
   stop(): void {
+    this.order.stop();
     this.unsubscribe?.();
     this.unsubscribe = null;
     for (const subs of this.local.values()) for (const s of subs) s.close();
@@ -86,16 +110,22 @@ export class EventHub {
   }
 
   private dispatch(env: Envelope): void {
-    if (env.revoke) {
-      const { userId, sessionId, exceptSessionId } = env.revoke;
-      for (const s of [...(this.local.get(userId) ?? [])]) {
-        if ((sessionId === undefined || s.sessionId === sessionId) && s.sessionId !== exceptSessionId) s.close();
-      }
-      return;
+    if (env.frame) return this.order.push(env.frame);
+    if (env.ephemeral) return this.deliverOne(env.ephemeral);
+    const { userId, sessionId, exceptSessionId } = env.revoke;
+    for (const s of [...(this.local.get(userId) ?? [])]) {
+      if ((sessionId === undefined || s.sessionId === sessionId) && s.sessionId !== exceptSessionId) s.close();
     }
-    for (const r of env.recipients) {
+  }
+
+  private deliver(frame: Frame): void {
+    for (const item of frame.items) this.deliverOne(item);
+  }
+
+  private deliverOne({ event, recipients }: Announced): void {
+    for (const r of recipients) {
       const set = this.local.get(r);
-      if (set) for (const s of set) s.push(env.event);
+      if (set) for (const s of set) s.push(event);
     }
   }
 }

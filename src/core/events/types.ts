@@ -58,10 +58,26 @@ export interface SessionRevocation {
   exceptSessionId?: string;
 }
 
+/** An event and every user who must see it (each node picks its own sessions). */
+export interface Announced {
+  event: DomainEvent;
+  recipients: UserId[];
+}
+
 /**
- * One publish: an event with every user who must see it (local nodes pick their own
- * sessions), or a control message that is not part of the event stream.
+ * What one stream transaction committed: positions from..to (inclusive, all of them:
+ * positions that produced no event are covered too), and its events in seq order.
+ * Nodes reassemble frames in position order, so delivery order is commit order.
  */
+export interface Frame {
+  from: string;
+  to: string;
+  items: Announced[];
+}
+
+/** One publish on the bus. */
 export type Envelope =
-  | { recipients: UserId[]; event: DomainEvent; revoke?: undefined }
-  | { recipients?: undefined; event?: undefined; revoke: SessionRevocation };
+  | { frame: Frame; ephemeral?: undefined; revoke?: undefined }
+  /** not part of the stream (typing, presence): delivered at once, never replayed */
+  | { ephemeral: Announced; frame?: undefined; revoke?: undefined }
+  | { revoke: SessionRevocation; frame?: undefined; ephemeral?: undefined };

@@ -1,21 +1,21 @@
 // What groups need from storage (implemented in src/storage/postgres/groups.ts).
 import type { UserId } from '../accounts/types.js';
-import type { DomainEvent } from '../events/types.js';
+import type { Announced } from '../events/types.js';
 import type { ConversationId } from '../messages/types.js';
 import type { CardPatch, GroupChange, GroupState, GroupSyncEntry } from './types.js';
 
-/** A committed change: the events it produced (in seq order) and who must see each. */
-export type Applied = { event: DomainEvent; recipients: UserId[] }[];
+/** A committed change: the events it produced (in seq order) and who must see each; announced with the commit. */
+export type Applied = Announced[];
 
 export interface GroupStore {
   /** Creates a group owned by creator with the given other members, in one stream transaction. */
-  create(creator: UserId, card: Required<CardPatch>, memberIds: UserId[], onCommit: (a: Applied) => void): Promise<{ id: ConversationId; applied: Applied }>;
+  create(creator: UserId, card: Required<CardPatch>, memberIds: UserId[]): Promise<{ id: ConversationId; applied: Applied }>;
   /**
    * Reads the group's state under the stream lock, lets plan decide (it may throw), and
    * applies the change it returns; null when plan returns null (nothing to do).
    */
   change(
-    id: ConversationId, plan: (state: GroupState) => GroupChange | null, onCommit: (a: Applied) => void,
+    id: ConversationId, plan: (state: GroupState) => GroupChange | null,
   ): Promise<Applied | null>;
   /** Card and members; null for an unknown id or a 1:1 conversation. */
   state(id: ConversationId): Promise<GroupState | null>;

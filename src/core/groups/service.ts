@@ -5,7 +5,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { User, UserId } from '../accounts/types.js';
 import { badInput, notFound } from '../errors.js';
 import type { Bus } from '../events/ports.js';
-import type { Applied, GroupStore } from './ports.js';
+import type { GroupStore } from './ports.js';
 import { planCard, planDestroy, planInvite, planLeave, planRemove, planRole } from './rules.js';
 import type { CardPatch, GroupRole, GroupState, GroupSyncEntry } from './types.js';
 
@@ -30,10 +30,6 @@ export class GroupService {
     private readonly opts: GroupOptions,
   ) {}
 
-  private readonly publish = (applied: Applied) => {
-    for (const { event, recipients } of applied) this.bus.publish({ recipients, event });
-  };
-
   async create(actor: User, input: CreateGroupInput): Promise<GroupState> {
     const card = cleanCard(input);
     if (!card.name) throw badInput('name is required', { field: 'name' });
@@ -43,41 +39,41 @@ export class GroupService {
     }
     const { id } = await this.store.create(actor.id, {
       name: card.name, topic: card.topic ?? null, description: card.description ?? null, pictureUrl: card.pictureUrl ?? null,
-    }, others, this.publish);
+    }, others);
     return (await this.store.state(id))!;
   }
 
   async invite(actor: User, groupId: string, addresses: string[]): Promise<GroupState> {
     const ids = await this.resolve(addresses);
-    await this.store.change(groupId, (s) => planInvite(s, actor.id, ids, this.opts.memberLimit), this.publish);
+    await this.store.change(groupId, (s) => planInvite(s, actor.id, ids, this.opts.memberLimit));
     return this.state(actor, groupId);
   }
 
   async leave(actor: User, groupId: string): Promise<void> {
-    await this.store.change(groupId, (s) => planLeave(s, actor.id), this.publish);
+    await this.store.change(groupId, (s) => planLeave(s, actor.id));
   }
 
   async remove(actor: User, groupId: string, address: string): Promise<GroupState> {
     const [target] = await this.resolve([address]);
-    await this.store.change(groupId, (s) => planRemove(s, actor.id, target!), this.publish);
+    await this.store.change(groupId, (s) => planRemove(s, actor.id, target!));
     return this.state(actor, groupId);
   }
 
   async setRole(actor: User, groupId: string, address: string, role: GroupRole): Promise<GroupState> {
     const [target] = await this.resolve([address]);
-    await this.store.change(groupId, (s) => planRole(s, actor.id, target!, role), this.publish);
+    await this.store.change(groupId, (s) => planRole(s, actor.id, target!, role));
     return this.state(actor, groupId);
   }
 
   async updateCard(actor: User, groupId: string, patch: CardPatch): Promise<GroupState> {
     const clean = cleanCard(patch);
     if (clean.name === '') throw badInput('name cannot be empty', { field: 'name' });
-    await this.store.change(groupId, (s) => planCard(s, actor.id, clean), this.publish);
+    await this.store.change(groupId, (s) => planCard(s, actor.id, clean));
     return this.state(actor, groupId);
   }
 
   async destroy(actor: User, groupId: string): Promise<void> {
-    await this.store.change(groupId, (s) => planDestroy(s, actor.id), this.publish);
+    await this.store.change(groupId, (s) => planDestroy(s, actor.id));
   }
 
   /** Card and members, for members only (a destroyed group stays readable by its last members). */

@@ -1,12 +1,14 @@
 // What messaging needs from storage (implemented in src/storage/postgres/messages.ts).
 import type { UserId } from '../accounts/types.js';
-import type { DomainEvent } from '../events/types.js';
+import type { Announced, DomainEvent } from '../events/types.js';
 import type {
   Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, NewMessage, PageRequest,
 } from './types.js';
 
 export type InsertResult = { message: Message; created: boolean; memberIds?: UserId[] };
-export type Applied = { event: DomainEvent; recipients: UserId[] }[];
+export type Applied = Announced[];
+/** Maps what a stream write committed to the events to announce (called in seq order). */
+export type Announce<T> = (committed: T) => Announced[];
 export type StateEvent = Extract<DomainEvent, { kind: 'message.state' }>;
 
 export interface MessageStore {
@@ -18,30 +20,30 @@ export interface MessageStore {
   conversation(id: ConversationId): Promise<Conversation | null>;
   /**
    * Persists a message (concurrent calls are committed together). created=false when the
-   * sender already stored this msgId; message is then the stored one. onCommit runs
-   * synchronously right after the commit, in stream order across all writes of this node
-   * (publish from there so subscribers see events in seq order); not for duplicates.
+   * sender already stored this msgId; message is then the stored one. announce tells
+   * what to publish with the commit's frame; it is not called for duplicates.
    */
-  insertMessage(input: NewMessage, onCommit?: (r: InsertResult) => void): Promise<InsertResult>;
+  insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult>;
   /**
    * Raises the delivery state of the given messages (those not sent by reader) and
-   * records one event; null when nothing changed. onCommit as for insertMessage.
+   * records one event; null when nothing changed. announce as for insertMessage.
    */
   markState(
     reader: UserId, conversationId: ConversationId, seqs: string[], state: DeliveryStateValue,
-    onCommit?: (e: StateEvent | null) => void,
+    announce?: Announce<StateEvent | null>,
   ): Promise<StateEvent | null>;
   /**
    * Recalls a message: under the stream lock, check(message, senderIsMember) may throw;
    * then the original goes to the audit table and the row becomes a recall marker.
+   * Stream ops like this one return, and announce, their events with recipients.
    */
   recall(
-    seq: string, by: UserId, check: (m: Message, senderIsMember: boolean) => void, onCommit: (a: Applied) => void,
+    seq: string, by: UserId, check: (m: Message, senderIsMember: boolean) => void,
   ): Promise<Applied>;
   /** Moves the user's read pointer in a group forward (never back); [] when unchanged. */
-  setReadPointer(userId: UserId, conversationId: ConversationId, seq: string, onCommit: (a: Applied) => void): Promise<Applied>;
+  setReadPointer(userId: UserId, conversationId: ConversationId, seq: string): Promise<Applied>;
   /** Startalk read_type 0: everything received up to `beforeMs` becomes read, in 1:1s and groups. */
-  markAllRead(userId: UserId, beforeMs: number, onCommit: (a: Applied) => void): Promise<Applied>;
+  markAllRead(userId: UserId, beforeMs: number): Promise<Applied>;
   /** A page of a conversation's history, ordered by seq descending when from='newest'. */
   history(conversationId: ConversationId, page: PageRequest): Promise<Message[]>;
   /** One message by seq, in any conversation (callers check access). */

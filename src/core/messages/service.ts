@@ -5,7 +5,7 @@ import type { User, UserId } from '../accounts/types.js';
 import { AppError, badInput, forbidden, notFound, rateLimited } from '../errors.js';
 import type { Bus } from '../events/ports.js';
 import { RateLimiter } from '../rate-limit.js';
-import type { Applied, MessageStore } from './ports.js';
+import type { MessageStore } from './ports.js';
 import type {
   Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, PageRequest,
 } from './types.js';
@@ -91,7 +91,7 @@ export class MessageService {
     const { message, created } = await this.store.insertMessage(
       { ...c, conversationId, senderId: sender.id, withMembers: isGroup },
       // Group members are read at commit, so a member who joined just before gets it.
-      (r) => this.bus.publish({ recipients: r.memberIds ?? members ?? [], event: { kind: 'message.added', seq: r.message.seq, message: r.message } }),
+      (r) => [{ recipients: r.memberIds ?? members ?? [], event: { kind: 'message.added', seq: r.message.seq, message: r.message } }],
     );
     if (!created && (message.conversationId !== conversationId || message.body !== c.body || message.msgType !== c.msgType)) {
       throw new AppError('CONFLICT', `msgId "${c.msgId}" was already used for a different message`);
@@ -110,7 +110,7 @@ export class MessageService {
       if (m.recalledAt === null && Date.now() - m.createdAt > window) {
         throw forbidden(`messages can only be recalled within ${Math.round(window / 1000)} s`);
       }
-    }, this.publishAll);
+    });
     const [m] = await this.store.messagesBySeq(conversationId, [seq]);
     return m!;
   }
@@ -130,8 +130,10 @@ export class MessageService {
     const wait = this.typingLimiter.take(`${actor.id}/${conv.id}`);
     if (wait > 0) throw rateLimited('typing notifications too frequent', wait);
     this.bus.publish({
-      recipients: conv.memberIds.filter((id) => id !== actor.id),
-      event: { kind: 'typing', seq: '', conversationId: conv.id, userId: actor.id, at: Date.now() },
+      ephemeral: {
+        recipients: conv.memberIds.filter((id) => id !== actor.id),
+        event: { kind: 'typing', seq: '', conversationId: conv.id, userId: actor.id, at: Date.now() },
+      },
     });
   }
 
@@ -140,18 +142,14 @@ export class MessageService {
     if (!/^\d{1,19}$/.test(upTo)) badField('upTo', 'is not a message id');
     const conv = await this.conversationFor(actor, groupId);
     if (conv.kind !== 'group') throw notFound('group not found');
-    await this.store.setReadPointer(actor.id, conv.id, upTo, this.publishAll);
+    await this.store.setReadPointer(actor.id, conv.id, upTo);
   }
 
   /** Startalk read_type 0: everything received up to a time is read, in every conversation. */
   async markAllRead(actor: User, beforeMs: number): Promise<void> {
     if (!Number.isFinite(beforeMs) || beforeMs < 0) badField('before', 'must be a time in ms since the epoch');
-    await this.store.markAllRead(actor.id, Math.min(beforeMs, Date.now()), this.publishAll);
+    await this.store.markAllRead(actor.id, Math.min(beforeMs, Date.now()));
   }
-
-  private readonly publishAll = (applied: Applied) => {
-    for (const { event, recipients } of applied) this.bus.publish({ recipients, event });
-  };
 
   private async findConversationOf(actor: User, seq: string): Promise<ConversationId> {
     const m = await this.store.messageBySeq(seq);
@@ -164,9 +162,7 @@ export class MessageService {
     if (seqs.length === 0 || seqs.length > MAX_MARK_IDS) badField('messageIds', `give 1-${MAX_MARK_IDS} ids`);
     const conv = await this.conversationFor(viewer, conversationId);
     for (const s of seqs) if (!/^\d{1,19}$/.test(s)) badField('messageIds', 'contains an invalid id');
-    return this.store.markState(viewer.id, conv.id, seqs, state, (event) => {
-      if (event) this.bus.publish({ recipients: conv.memberIds, event });
-    });
+    return this.store.markState(viewer.id, conv.id, seqs, state, (event) => (event ? [{ recipients: conv.memberIds, event }] : []));
   }
 
   /** The conversation if the viewer belongs to it; NOT_FOUND otherwise (no existence leak). */

@@ -41,7 +41,7 @@ async function loadState(q: Pool | PoolClient, id: string, lock: boolean): Promi
 export class PgGroupStore implements GroupStore {
   constructor(private readonly pool: Pool, private readonly writer: StreamWriter) {}
 
-  create(creator: UserId, card: Required<CardPatch>, memberIds: UserId[], onCommit: (a: Applied) => void) {
+  create(creator: UserId, card: Required<CardPatch>, memberIds: UserId[]) {
     return this.writer.op(async (tx, alloc, now) => {
       const seq = await alloc();
       const c = await tx.query<{ id: string }>(
@@ -58,16 +58,16 @@ export class PgGroupStore implements GroupStore {
       };
       await appendEvent(tx, event, { conversationId: id }, now);
       return { id, applied: [{ event, recipients: all }] };
-    }, (r) => onCommit(r.applied));
+    }, (r) => r.applied);
   }
 
-  change(id: string, plan: (state: GroupState) => GroupChange | null, onCommit: (a: Applied) => void) {
+  change(id: string, plan: (state: GroupState) => GroupChange | null) {
     return this.writer.op(async (tx, alloc, now) => {
       const state = await loadState(tx, id, true);
       if (!state) throw notFound('group not found');
       const change = plan(state);
       return change ? apply(tx, state, change, alloc, now) : null;
-    }, (a) => a && onCommit(a));
+    }, (a) => a ?? []);
   }
 
   state(id: string): Promise<GroupState | null> {

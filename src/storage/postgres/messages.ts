@@ -4,13 +4,16 @@ import type { Pool } from 'pg';
 import type { UserId } from '../../core/accounts/types.js';
 import type { EventLog } from '../../core/events/ports.js';
 import type { DomainEvent } from '../../core/events/types.js';
-import type { Applied, InsertResult, MessageStore, StateEvent } from '../../core/messages/ports.js';
+import type { Announce, Applied, InsertResult, MessageStore, StateEvent } from '../../core/messages/ports.js';
 import { notFound } from '../../core/errors.js';
 import type {
   Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, NewMessage, PageRequest,
 } from '../../core/messages/types.js';
 import { MESSAGE_COLUMNS, rowToEvent, rowToMessage, type EventRow, type MessageRow } from './rows.js';
 import { appendEvent, type StreamWriter } from './stream-writer.js';
+
+/** Ops return exactly what they announce. */
+const same = (a: Applied) => a;
 
 export class PgMessageStore implements MessageStore, EventLog {
   constructor(private readonly pool: Pool, private readonly writer: StreamWriter) {}
@@ -50,18 +53,18 @@ export class PgMessageStore implements MessageStore, EventLog {
     return row ? { id, kind: row.kind, memberIds: row.members, destroyed: row.destroyed } : null;
   }
 
-  insertMessage(input: NewMessage, onCommit?: (r: InsertResult) => void): Promise<InsertResult> {
-    return this.writer.insertMessage(input, onCommit);
+  insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult> {
+    return this.writer.insertMessage(input, announce);
   }
 
   markState(
     reader: UserId, conversationId: ConversationId, seqs: string[], state: DeliveryStateValue,
-    onCommit?: (e: StateEvent | null) => void,
+    announce?: Announce<StateEvent | null>,
   ): Promise<StateEvent | null> {
-    return this.writer.markState(reader, conversationId, seqs, state, onCommit);
+    return this.writer.markState(reader, conversationId, seqs, state, announce);
   }
 
-  recall(seq: string, by: UserId, check: (m: Message, senderIsMember: boolean) => void, onCommit: (a: Applied) => void) {
+  recall(seq: string, by: UserId, check: (m: Message, senderIsMember: boolean) => void) {
     return this.writer.op(async (tx, alloc, now) => {
       const r = await tx.query<MessageRow & { is_member: boolean }>(
         `SELECT ${MESSAGE_COLUMNS}, EXISTS (SELECT 1 FROM conversation_members cm
@@ -94,10 +97,10 @@ export class PgMessageStore implements MessageStore, EventLog {
         'SELECT user_id FROM conversation_members WHERE conversation_id = $1', [message.conversationId],
       );
       return [{ event, recipients: members.rows.map((m) => m.user_id) }];
-    }, onCommit);
+    }, same);
   }
 
-  setReadPointer(userId: UserId, conversationId: ConversationId, seq: string, onCommit: (a: Applied) => void) {
+  setReadPointer(userId: UserId, conversationId: ConversationId, seq: string) {
     return this.writer.op(async (tx, alloc, now) => {
       // Never past the newest message, never backwards.
       const r = await tx.query<{ read_seq: string }>(
@@ -114,10 +117,10 @@ export class PgMessageStore implements MessageStore, EventLog {
       };
       await appendEvent(tx, event, { userId }, now);
       return [{ event, recipients: [userId] }];
-    }, onCommit);
+    }, same);
   }
 
-  markAllRead(userId: UserId, beforeMs: number, onCommit: (a: Applied) => void) {
+  markAllRead(userId: UserId, beforeMs: number) {
     return this.writer.op(async (tx, alloc, now) => {
       const out: Applied = [];
       const direct = await tx.query<{ conversation_id: string; seqs: string[]; members: string[] }>(
@@ -157,7 +160,7 @@ export class PgMessageStore implements MessageStore, EventLog {
         out.push({ event, recipients: [userId] });
       }
       return out;
-    }, onCommit);
+    }, same);
   }
 
   async history(conversationId: ConversationId, page: PageRequest): Promise<Message[]> {

@@ -2,16 +2,16 @@
 // message, a state change, a group change) goes through this queue: while one
 // transaction commits, new jobs gather, and the next transaction writes them together
 // (messages with one multi-row insert). Positions come from the single stream_position
-// row, whose lock is held to commit, so seq order is commit order on every node; jobs
-// are settled, and their onCommit hooks run, in seq order.
+// row, whose lock is held to commit, so seq order is commit order on every node. After
+// each commit one frame covering all the positions it took is published on the bus.
 import type { Pool, PoolClient } from 'pg';
 import { forbidden, notFound } from '../../core/errors.js';
-import type { DomainEvent } from '../../core/events/types.js';
-import type { InsertResult, StateEvent } from '../../core/messages/ports.js';
+import type { Announced, DomainEvent, Frame } from '../../core/events/types.js';
+import type { Announce, InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
 import { MESSAGE_COLUMNS, rowToMessage, type MessageRow } from './rows.js';
 
-type Settle<T> = { resolve: (v: T) => void; reject: (e: unknown) => void; onCommit?: (v: T) => void };
+type Settle<T> = { resolve: (v: T) => void; reject: (e: unknown) => void; announce?: Announce<T> };
 
 /** Work inside the stream transaction; `alloc` hands out the next positions in order. */
 export type OpRun<T> = (tx: PoolClient, alloc: () => Promise<string>, now: number) => Promise<T>;
@@ -29,24 +29,28 @@ export class StreamWriter {
   /** transactions committed, and jobs in them (for benchmarks) */
   readonly stats = { batches: 0, jobs: 0 };
 
-  constructor(private readonly pool: Pool, private readonly maxBatch = 2000) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly publish: (frame: Frame) => void,
+    private readonly maxBatch = 500,
+  ) {}
 
-  insertMessage(input: NewMessage, onCommit?: (r: InsertResult) => void): Promise<InsertResult> {
-    return new Promise((resolve, reject) => this.enqueue({ type: 'message', input, resolve, reject, onCommit }));
+  insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult> {
+    return new Promise((resolve, reject) => this.enqueue({ type: 'message', input, resolve, reject, announce }));
   }
 
   markState(
     reader: string, conversationId: string, seqs: string[], state: DeliveryStateValue,
-    onCommit?: (e: StateEvent | null) => void,
+    announce?: Announce<StateEvent | null>,
   ): Promise<StateEvent | null> {
     return new Promise((resolve, reject) =>
-      this.enqueue({ type: 'state', reader, conversationId, seqs, state, resolve, reject, onCommit }));
+      this.enqueue({ type: 'state', reader, conversationId, seqs, state, resolve, reject, announce }));
   }
 
   /** Runs `run` in its own stream transaction (ops are rare: group changes, recalls, read pointers). */
-  op<T>(run: OpRun<T>, onCommit?: (v: T) => void): Promise<T> {
+  op<T>(run: OpRun<T>, announce: Announce<T>): Promise<T> {
     return new Promise<T>((resolve, reject) =>
-      this.enqueue({ type: 'op', run, resolve, reject, onCommit } as unknown as OpJob));
+      this.enqueue({ type: 'op', run, resolve, reject, announce } as unknown as OpJob));
   }
 
   private enqueue(job: Job): void {
@@ -71,35 +75,44 @@ export class StreamWriter {
   }
 
   private async flush(batch: Job[]): Promise<void> {
-    let outcomes: Outcome[];
+    let result: { outcomes: Outcome[]; from: bigint; to: bigint };
     try {
-      outcomes = await this.run(batch);
+      result = await this.run(batch);
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
       // One bad job must not fail the others: write them one by one.
       for (const job of batch) await this.flush([job]);
       return;
     }
-    for (const o of outcomes) if (o.ok) (o.job.onCommit as ((v: unknown) => void) | undefined)?.(o.value);
+    const { outcomes, from, to } = result;
+    if (to >= from) {
+      const items: Announced[] = [];
+      for (const o of outcomes) if (o.ok && o.job.announce) items.push(...(o.job.announce as Announce<unknown>)(o.value));
+      this.publish({ from: from.toString(), to: to.toString(), items });
+    }
     for (const o of outcomes) o.ok ? (o.job.resolve as (v: unknown) => void)(o.value) : o.job.reject(o.error);
     this.stats.batches++;
     this.stats.jobs += batch.length;
   }
 
-  private async run(batch: Job[]): Promise<Outcome[]> {
+  private async run(batch: Job[]): Promise<{ outcomes: Outcome[]; from: bigint; to: bigint }> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      let from = 0n;
+      let to = -1n;
       const take = async (n: number) => {
         const r = await client.query<{ pos: string }>('UPDATE stream_position SET pos = pos + $1 WHERE id = 1 RETURNING pos', [n]);
-        return BigInt(r.rows[0]!.pos) - BigInt(n) + 1n;
+        to = BigInt(r.rows[0]!.pos);
+        if (from === 0n) from = to - BigInt(n) + 1n;
+        return to - BigInt(n) + 1n;
       };
       const now = Date.now();
       const only = batch[0]!;
       if (only.type === 'op') {
         const value = await only.run(client, async () => (await take(1)).toString(), now);
         await client.query('COMMIT');
-        return [{ job: only, ok: true, value }];
+        return { outcomes: [{ job: only, ok: true, value }], from, to };
       }
       let next = await take(batch.length);
       const seqOf = new Map<Job, string>();
@@ -127,13 +140,13 @@ export class StreamWriter {
           const { input } = o.job as MsgJob;
           const m = existing.get(`${input.senderId}/${input.msgId}`);
           const idx = outcomes.indexOf(o);
-          o.job.onCommit = undefined; // nothing new was committed for it
+          o.job.announce = undefined; // nothing new was committed for it
           outcomes[idx] = m
             ? { job: o.job, ok: true, value: { message: m, created: false } }
             : { job: o.job, ok: false, error: await whyRefused(client, input) };
         }
       }
-      return outcomes;
+      return { outcomes, from, to };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
