@@ -64,7 +64,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const bus = cfg.redisUrl
-    ? await createRedisBus({ url: cfg.redisUrl, channel: cfg.redisChannel, onError: (err) => cfg.log.error({ err: err.message }, 'redis bus error') })
+    ? createRedisBus({ url: cfg.redisUrl, channel: cfg.redisChannel, onError: (err) => cfg.log.error({ err: err.message }, 'redis bus error') })
     : createMemoryBus();
   const writer = new StreamWriter(pool, (frame) => bus.publish({ frame }));
   const messages = new PgMessageStore(pool, writer);

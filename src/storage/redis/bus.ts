@@ -1,31 +1,63 @@
-// Redis Bus: every envelope is published once on one channel; each node receives it
-// and delivers to its own local sessions (so a group message costs one PUBLISH, not
-// one per member). Subscribers that miss envelopes while Redis is down catch up from
-// the durable event log by cursor; this bus never buffers.
+// Redis Bus: every envelope is published once on one channel of this deployment; each
+// node receives it and delivers to its own sessions, so a group message costs one
+// PUBLISH per commit batch, never one per member. While Redis is away, stream frames and
+// revocations wait in a bounded queue and go out in order on reconnect (ephemeral events
+// are dropped); subscribers re-read the durable log after a reconnect, so nothing is lost.
 import { Redis } from 'ioredis';
 import type { Bus } from '../../core/events/ports.js';
 import type { Envelope } from '../../core/events/types.js';
 
 export interface RedisBusOptions {
   url: string;
-  channel?: string;
+  channel: string;
+  /** envelopes kept while disconnected; beyond it the oldest go (subscribers resync anyway) */
+  maxQueued?: number;
   onError?: (err: Error) => void;
 }
 
-export async function createRedisBus(opts: RedisBusOptions): Promise<Bus> {
-  const channel = opts.channel ?? 'stn:events';
-  const common = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
-  const pub = new Redis(opts.url, { ...common, connectionName: 'stn-pub' });
-  const sub = new Redis(opts.url, { ...common, connectionName: 'stn-sub' });
+export function createRedisBus(opts: RedisBusOptions): Bus {
+  const { channel } = opts;
+  const maxQueued = opts.maxQueued ?? 10_000;
   const onError = opts.onError ?? (() => {});
-  pub.on('error', onError);
-  sub.on('error', onError);
-  await Promise.all([pub.connect(), sub.connect()]);
-  await sub.subscribe(channel); // ioredis re-subscribes by itself after a reconnect
+  const common = {
+    maxRetriesPerRequest: 1, enableOfflineQueue: false,
+    retryStrategy: (n: number) => Math.min(100 * n, 2000), // reconnect forever, at most every 2 s
+  };
+  const pub = new Redis(opts.url, { ...common, connectionName: 'stn-pub' });
+  const sub = new Redis(opts.url, { ...common, connectionName: 'stn-sub', enableOfflineQueue: true });
+  let lastError = '';
+  const report = (err: Error) => {
+    if (err.message !== lastError) onError(err); // one line per distinct failure, not per retry
+    lastError = err.message;
+  };
+  pub.on('error', report);
+  sub.on('error', report);
+  sub.subscribe(channel).catch(report); // ioredis re-subscribes by itself after a reconnect
 
   const handlers = new Set<(env: Envelope) => void>();
   const resyncs = new Set<() => void>();
+  const queue: string[] = [];
+  let flushing = false;
   let lost = false;
+
+  const flush = async () => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (queue.length && pub.status === 'ready') {
+        await pub.publish(channel, queue[0]!);
+        queue.shift();
+      }
+    } catch (err) {
+      report(err as Error);
+    } finally {
+      flushing = false;
+    }
+  };
+  pub.on('ready', () => {
+    lastError = '';
+    void flush();
+  });
   sub.on('close', () => (lost = true));
   sub.on('ready', () => {
     if (!lost) return;
@@ -38,15 +70,17 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<Bus> {
     try {
       env = JSON.parse(raw) as Envelope;
     } catch {
-      return onError(new Error('undecodable envelope on the bus'));
+      return report(new Error('undecodable envelope on the bus'));
     }
     for (const h of handlers) h(env);
   });
 
   return {
     publish(env) {
-      // Fire and forget: the event is already durable; a lost publish is recovered by resume.
-      pub.publish(channel, JSON.stringify(env)).catch(onError);
+      if (env.ephemeral && pub.status !== 'ready') return; // typing and presence are not worth keeping
+      queue.push(JSON.stringify(env));
+      if (queue.length > maxQueued) queue.shift();
+      void flush();
     },
     subscribe(handler, onResync) {
       handlers.add(handler);
@@ -60,6 +94,7 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<Bus> {
     async close() {
       handlers.clear();
       resyncs.clear();
+      await flush();
       pub.disconnect();
       sub.disconnect();
     },
