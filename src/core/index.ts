@@ -6,6 +6,8 @@ import { EventHub } from './events/hub.js';
 import type { GroupStore } from './groups/ports.js';
 import { GroupService, type GroupOptions } from './groups/service.js';
 import type { MessageStore } from './messages/ports.js';
+import type { PresenceStore } from './presence/ports.js';
+import { PresenceService, type PresenceOptions } from './presence/service.js';
 import { MessageService, type MessageOptions } from './messages/service.js';
 
 export interface CorePorts {
@@ -14,6 +16,7 @@ export interface CorePorts {
   groups: GroupStore;
   events: EventLog;
   bus: Bus;
+  presence: PresenceStore;
 }
 
 export interface CoreOptions {
@@ -25,6 +28,7 @@ export interface CoreOptions {
   subscriptionQueue: number;
   maxSubscriptionsPerUser: number;
   frameWaitMs: number;
+  presence: Omit<PresenceOptions, 'contactsOf'>;
 }
 
 export interface Core {
@@ -32,6 +36,7 @@ export interface Core {
   messages: MessageService;
   groups: GroupService;
   hub: EventHub;
+  presence: PresenceService;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
@@ -44,5 +49,9 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
     queueLimit: opts.subscriptionQueue, pageSize: 200, maxPerUser: opts.maxSubscriptionsPerUser, frameWaitMs: opts.frameWaitMs,
   });
   await hub.start();
-  return { accounts, messages, groups, hub };
+  const presence = new PresenceService(ports.presence, ports.bus, accounts, {
+    ...opts.presence, contactsOf: (u) => ports.messages.contacts(u),
+  });
+  presence.start();
+  return { accounts, messages, groups, hub, presence };
 }

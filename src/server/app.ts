@@ -1,7 +1,9 @@
 // The composition root: storage -> core -> edges, on one HTTP server. No listen() here
 // except through the returned handle, and no process.env: main.ts owns both.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createCore, type Core } from '../core/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
@@ -20,7 +22,12 @@ export interface App {
 }
 
 export async function buildApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+  const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const presenceTtlMs = config.limits.presenceTtlSeconds * 1000;
   const storage = await createStorage({
+    redisPrefix: `${config.redisPrefix}:${config.domain}`,
+    nodeId,
+    presenceTtlMs,
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
     redisChannel: `${config.redisPrefix}:${config.domain}:events`,
@@ -36,6 +43,10 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     subscriptionQueue: config.limits.subscriptionQueue,
     maxSubscriptionsPerUser: config.limits.maxSubscriptionsPerUser,
     frameWaitMs: config.limits.frameWaitMs,
+    presence: {
+      nodeId, heartbeatMs: Math.max(500, Math.floor(presenceTtlMs / 3)), eventIntervalMs: config.limits.presenceIntervalMs,
+      onError: (err) => logger.error({ err }, 'presence error'),
+    },
     messages: {
       maxBodyBytes: config.limits.maxMessageBytes,
       maxInfoBytes: config.limits.maxInfoBytes,
@@ -93,6 +104,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
       });
     },
     async close() {
+      await core.presence.stop();
       core.hub.stop();
       for (const c of ws.wss.clients) c.terminate();
       await ws.close();

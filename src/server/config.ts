@@ -31,6 +31,8 @@ export interface Config {
     maxSubscriptionsPerUser: number;
     groupMemberLimit: number;
     frameWaitMs: number;
+    presenceTtlSeconds: number;
+    presenceIntervalMs: number;
     recallWindowSeconds: number;
     typingPerSec: number;
     maxWsConnections: number;
@@ -121,6 +123,8 @@ export function loadConfig(env: Env): Config {
       sendBurst: int('SEND_BURST', 100, 1, 1_000_000),
       loginAttemptsPerMinute: int('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
       subscriptionQueue: int('SUBSCRIPTION_QUEUE', 1000, 10, 1_000_000),
+      presenceTtlSeconds: int('PRESENCE_TTL_SECONDS', 15, 2, 3600),
+      presenceIntervalMs: int('PRESENCE_EVENT_INTERVAL_MS', 1000, 0, 600_000),
       frameWaitMs: int('FRAME_WAIT_MS', 500, 10, 60_000),
       groupMemberLimit: int('GROUP_MEMBER_LIMIT', 600, 2, 100_000),
       recallWindowSeconds: int('RECALL_WINDOW_SECONDS', 120, 0, 30 * 86_400),

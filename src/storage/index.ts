@@ -6,6 +6,9 @@ import type { AccountStore } from '../core/accounts/ports.js';
 import type { Bus, EventLog } from '../core/events/ports.js';
 import type { GroupStore } from '../core/groups/ports.js';
 import type { MessageStore } from '../core/messages/ports.js';
+import type { PresenceStore } from '../core/presence/ports.js';
+import { createMemoryPresence } from './memory/presence.js';
+import { createRedisPresence } from './redis/presence.js';
 import { PgGroupStore } from './postgres/groups.js';
 import { createMemoryBus } from './memory/bus.js';
 import { PgAccountStore } from './postgres/accounts.js';
@@ -21,6 +24,11 @@ export interface StorageConfig {
   redisUrl?: string;
   /** Redis channel for this deployment's events */
   redisChannel: string;
+  /** Redis key prefix of this deployment */
+  redisPrefix: string;
+  nodeId: string;
+  /** a node that stops heartbeating is considered dead after this long */
+  presenceTtlMs: number;
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
@@ -33,6 +41,7 @@ export interface Storage {
   groups: GroupStore;
   events: EventLog;
   bus: Bus;
+  presence: PresenceStore;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
@@ -67,6 +76,12 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     ? createRedisBus({ url: cfg.redisUrl, channel: cfg.redisChannel, onError: (err) => cfg.log.error({ err: err.message }, 'redis bus error') })
     : createMemoryBus();
   const writer = new StreamWriter(pool, (frame) => bus.publish({ frame }));
+  const presence = cfg.redisUrl
+    ? createRedisPresence({
+      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs,
+      onError: (err) => cfg.log.error({ err: err.message }, 'redis presence error'),
+    })
+    : createMemoryPresence();
   const messages = new PgMessageStore(pool, writer);
 
   return {
@@ -75,6 +90,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     groups: new PgGroupStore(pool, writer),
     events: messages,
     bus,
+    presence,
     writer,
     async ready() {
       if (!bus.isReady()) return false;
@@ -88,6 +104,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     async close() {
       closing = true;
       await bus.close();
+      await presence.close();
       await prisma.$disconnect();
       await pool.end();
       await embedded?.stop();

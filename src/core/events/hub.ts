@@ -81,8 +81,13 @@ export class EventHub {
     return n;
   }
 
-  /** Everything the user may see after `since` (a seq), or from now when since is null. */
-  subscribe(userId: UserId, since: string | null, session: SubscriberSession): AsyncIterableIterator<DomainEvent> {
+  /**
+   * Everything the user may see after `since` (a seq), or from now when since is null;
+   * `only` keeps the events it accepts (live and replayed alike).
+   */
+  subscribe(
+    userId: UserId, since: string | null, session: SubscriberSession, only?: (e: DomainEvent) => boolean,
+  ): AsyncIterableIterator<DomainEvent> {
     let set = this.local.get(userId);
     if (set && set.size >= this.opts.maxPerUser) {
       throw rateLimited(`at most ${this.opts.maxPerUser} live subscriptions per user`, 1000);
@@ -90,7 +95,7 @@ export class EventHub {
     const sub = new Subscription(userId, since, session.sessionId, this.log, this.opts, {
       onClose: () => this.remove(userId, sub),
       onOverflow: () => this.stats.overflows++,
-    });
+    }, only);
     if (!set) this.local.set(userId, (set = new Set()));
     set.add(sub);
     sub.closeAt(session.expiresAt);
@@ -146,13 +151,14 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
     private readonly log: EventLog,
     private readonly opts: HubOptions,
     private readonly hooks: { onClose: () => void; onOverflow: () => void },
+    private readonly only?: (e: DomainEvent) => boolean,
   ) {
     this.cursor = since === null ? null : BigInt(since);
     this.needsCatchUp = since !== null;
   }
 
   push(ev: DomainEvent): void {
-    if (this.closed) return;
+    if (this.closed || (this.only && !this.only(ev))) return;
     if (this.buffer.length >= this.opts.queueLimit) {
       // Slow consumer: drop the buffer and re-read from the log when it asks again.
       this.buffer = [];
@@ -194,7 +200,7 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
         const page = await this.log.eventsAfter(this.userId, this.cursor.toString(), this.opts.pageSize);
         if (page.length >= this.opts.pageSize) this.needsCatchUp = true;
         const from = this.cursor;
-        this.replay = page.filter((e) => BigInt(e.seq) > from);
+        this.replay = page.filter((e) => BigInt(e.seq) > from && (!this.only || this.only(e)));
         continue;
       }
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -205,6 +211,7 @@ class Subscription implements AsyncIterableIterator<DomainEvent> {
   private takeBuffered(): DomainEvent | undefined {
     while (this.buffer.length) {
       const ev = this.buffer.shift()!;
+      if (ev.kind === 'presence') return { ...ev, seq: this.cursor!.toString() };
       if (ev.kind === 'typing') {
         // Ephemeral: stamped with the current cursor (resuming from it stays exact); stale ones dropped.
         if (Date.now() - ev.at < TYPING_TTL_MS) return { ...ev, seq: this.cursor!.toString() };

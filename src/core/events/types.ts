@@ -1,6 +1,7 @@
 // Domain events: what the bus carries between nodes and what subscribers receive.
 import type { UserId } from '../accounts/types.js';
 import type { GroupCard, GroupRole } from '../groups/types.js';
+import type { Show } from '../presence/types.js';
 import type { ConversationId, DeliveryStateValue, Message } from '../messages/types.js';
 
 export type DomainEvent =
@@ -45,7 +46,9 @@ export type DomainEvent =
    * Ephemeral: never stored, never replayed. seq is '' on the bus; a subscription stamps
    * it with its current cursor so resuming from it stays correct.
    */
-  | { kind: 'typing'; seq: string; conversationId: ConversationId; userId: UserId; at: number };
+  | { kind: 'typing'; seq: string; conversationId: ConversationId; userId: UserId; at: number }
+  /** Ephemeral, like typing: a user's aggregate presence changed. */
+  | { kind: 'presence'; seq: string; userId: UserId; online: boolean; show: Show | null; status: string | null; at: number };
 
 export type EventOf<K extends DomainEvent['kind']> = Extract<DomainEvent, { kind: K }>;
 

@@ -14,6 +14,8 @@ export type StateEvent = Extract<DomainEvent, { kind: 'message.state' }>;
 export interface MessageStore {
   /** Returns the 1:1 conversation of two users, creating it (and both memberships) when missing. */
   directConversation(a: UserId, b: UserId): Promise<Conversation>;
+  /** Everyone who shares a conversation or group with the user. */
+  contacts(userId: UserId): Promise<UserId[]>;
   /** The kind of a conversation; null when unknown. */
   conversationKind(id: ConversationId): Promise<'direct' | 'group' | null>;
   /** Loads a conversation with its member ids; null when unknown. */

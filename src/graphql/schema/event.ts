@@ -18,9 +18,10 @@ const TYPE_OF: Record<DomainEvent['kind'], string> = {
   'group.destroyed': 'GroupDestroyedEvent',
   'group.read': 'GroupReadEvent',
   typing: 'TypingEvent',
+  presence: 'PresenceEvent',
 };
 
-const EventRef = builder.interfaceRef<DomainEvent>('Event').implement({
+export const EventRef = builder.interfaceRef<DomainEvent>('Event').implement({
   description: 'Something that happened in one of the viewer\'s conversations. Resume with `events(since: cursor)`.',
   fields: (t) => ({
     cursor: t.string({ resolve: (e) => encodeCursor('e', e.seq) }),
@@ -145,7 +146,10 @@ builder.subscriptionField('events', (t) =>
     subscribe: (_r, { since }, ctx) => {
       const me = viewer(ctx);
       const seq = since != null ? decodeCursor('e', since, 'since') : null;
-      return ctx.core.hub.subscribe(me.id, seq, { sessionId: ctx.session!.id, expiresAt: ctx.session!.expiresAt });
+      const stream = ctx.core.hub.subscribe(
+        me.id, seq, { sessionId: ctx.session!.id, expiresAt: ctx.session!.expiresAt }, (e) => e.kind !== 'presence',
+      );
+      return ctx.core.presence.track(me, ctx.session!.id, stream); // a live subscription is an online device
     },
     resolve: (e) => e,
   }),

@@ -5,5 +5,6 @@ import './message.js';
 import './conversation.js';
 import './group.js';
 import './event.js';
+import './presence.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -36,6 +36,17 @@ export class PgMessageStore implements MessageStore, EventLog {
     return { id, kind: 'direct', memberIds: [lo, hi] };
   }
 
+  async contacts(userId: UserId): Promise<UserId[]> {
+    // conversation_members_user_id_idx, then the members' primary key
+    const r = await this.pool.query<{ user_id: string }>(
+      `SELECT DISTINCT o.user_id::text FROM conversation_members me
+         JOIN conversation_members o ON o.conversation_id = me.conversation_id
+        WHERE me.user_id = $1 AND o.user_id <> $1`,
+      [userId],
+    );
+    return r.rows.map((x) => x.user_id);
+  }
+
   async conversationKind(id: ConversationId): Promise<'direct' | 'group' | null> {
     const r = await this.pool.query<{ kind: 'direct' | 'group' }>('SELECT kind FROM conversations WHERE id = $1', [id]);
     return r.rows[0]?.kind ?? null;
