@@ -63,7 +63,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const c of clients) await c.dispose().catch(() => {});
+  for (const c of clients) await Promise.resolve(c.dispose()).catch(() => {});
   await a?.stop();
   await b?.stop();
   await redis?.stop();

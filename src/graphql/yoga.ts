@@ -6,6 +6,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -14,6 +15,7 @@ import type { Core } from '../core/index.js';
 import type { Context } from './builder.js';
 import { createMaskError } from './errors.js';
 import { schema } from './schema/index.js';
+import { sharedSubscribe } from './shared-subscribe.js';
 
 export interface GraphQLLimits {
   maxRequestBytes: number;
@@ -81,7 +83,7 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
           return true;
         },
         onSubscribe: async (ctx, _id, payload) => {
-          const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          const { schema: s, execute, contextFactory, parse, validate } = yoga.getEnveloped({
             ...ctx,
             req: ctx.extra.request,
             socket: ctx.extra.socket,
@@ -99,12 +101,16 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
           const args: ExecutionArgs = {
             schema: s, operationName: payload.operationName, document,
             variableValues: payload.variables, contextValue: await contextFactory(),
-            rootValue: { execute, subscribe },
+            rootValue: { execute, payload },
           };
           return args;
         },
         execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-        subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+        // Events are rendered once per (event, operation) and shared between subscribers.
+        subscribe: (args) => {
+          const { query, operationName, variables } = (args.rootValue as { payload: SubscribePayload }).payload;
+          return sharedSubscribe({ ...args, rootValue: undefined }, JSON.stringify([query, operationName, variables])) as never;
+        },
         onError: () => {},
         onNext: (_ctx, _id, _payload, _args, result) => {
           if ('errors' in result && result.errors) {

@@ -20,9 +20,7 @@ export class FrameOrder {
 
   /** Starts ordering after `position`, the stream's end when this node started. */
   begin(position: bigint): void {
-    this.expect = position + 1n;
-    for (const [from, f] of this.pending) if (BigInt(f.to) < this.expect) this.pending.delete(from);
-    this.release();
+    this.skipTo(position + 1n);
   }
 
   push(frame: Frame): void {
@@ -32,10 +30,19 @@ export class FrameOrder {
     if (this.expect !== null) this.release();
   }
 
-  /** The bus lost frames and subscribers will re-read the log: forget what was waited for. */
+  /**
+   * The bus lost frames and subscribers re-read the log: stop waiting for anything up to
+   * `position` (read after they were told). Frames past it that already came are kept:
+   * they may have committed after a subscriber's re-read.
+   */
   reset(position: bigint): void {
-    this.pending.clear();
-    this.begin(position);
+    this.skipTo(position + 1n);
+  }
+
+  private skipTo(next: bigint): void {
+    if (this.expect === null || next > this.expect) this.expect = next;
+    for (const [from, f] of this.pending) if (BigInt(f.to) < this.expect) this.pending.delete(from);
+    this.release();
   }
 
   stop(): void {

@@ -1,4 +1,7 @@
 // The per-user live event stream with resume from a cursor.
+// RULE: nothing reachable from an Event may depend on the viewer (ctx.session): over
+// WebSocket an event is rendered once per query and the result shared by all its
+// subscribers (src/graphql/shared-subscribe.ts).
 import type { DomainEvent, EventOf } from '../../core/events/types.js';
 import { builder, viewer } from '../builder.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
