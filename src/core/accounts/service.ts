@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { badInput, forbidden, notFound, rateLimited, unauthenticated } from '../errors.js';
 import type { Bus } from '../events/ports.js';
 import { RateLimiter } from '../rate-limit.js';
+import { TtlMap } from '../ttl-map.js';
 import type { AccountStore } from './ports.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import type { AuthSession, User, UserId, UserPatch } from './types.js';
@@ -41,6 +42,9 @@ export interface UpdateUserInput {
   password?: string | null;
 }
 
+const SESSION_CACHE_MS = 30_000;
+const USER_CACHE_MS = 60_000;
+
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_PASSWORD = 1024;
 const MAX_TEXT = 256;
@@ -48,10 +52,16 @@ const MAX_TEXT = 256;
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export class AccountService {
-  private readonly userCache = new Map<UserId, User>();
+  /** id -> user; profile edits on another node show here within USER_CACHE_MS */
+  private readonly userCache = new TtlMap<UserId, User>(USER_CACHE_MS, 50_000);
+  /** token hash -> session, for SESSION_CACHE_MS: a request must not cost a session read */
+  private readonly sessionCache = new Map<string, { session: AuthSession; at: number }>();
+  /** "domain/name" -> user id (names never change owner) */
+  private readonly idByName = new Map<string, UserId>();
   private readonly loginLimiter: RateLimiter;
 
   constructor(private readonly store: AccountStore, private readonly bus: Bus, private readonly opts: AccountOptions) {
+    bus.subscribe((env) => env.revoke && this.forgetSessions(env.revoke.userId));
     this.loginLimiter = new RateLimiter(opts.loginAttemptsPerMinute / 60, opts.loginAttemptsPerMinute);
   }
 
@@ -115,9 +125,21 @@ export class AccountService {
   /** Resolves a bearer token to its session; null when absent, expired, revoked or frozen. */
   async authenticate(token: string | null | undefined): Promise<AuthSession | null> {
     if (!token || token.length > 200) return null;
-    const session = await this.store.findLiveSession(hashToken(token), new Date());
+    const hash = hashToken(token);
+    const now = Date.now();
+    const hit = this.sessionCache.get(hash);
+    if (hit && now - hit.at < SESSION_CACHE_MS && hit.session.expiresAt.getTime() > now) return hit.session;
+    const session = await this.store.findLiveSession(hash, new Date(now));
     if (!session || session.user.frozen) return null;
+    if (this.sessionCache.size > 100_000) this.sessionCache.clear();
+    this.sessionCache.set(hash, { session, at: now });
     return session;
+  }
+
+  /** Revocations reach every node on the bus; cached sessions of that user are dropped. */
+  private forgetSessions(userId: UserId): void {
+    for (const [hash, { session }] of this.sessionCache) if (session.user.id === userId) this.sessionCache.delete(hash);
+    this.userCache.delete(userId);
   }
 
   async logout(session: AuthSession): Promise<void> {
@@ -184,8 +206,14 @@ export class AccountService {
   async findByAddress(address: string): Promise<User> {
     const [name, domain] = address.trim().toLowerCase().split('@', 2);
     if (!name || !USERNAME_RE.test(name)) throw badInput(`"${address.slice(0, 80)}" is not a valid user address`);
+    const key = `${domain || this.opts.domain}/${name}`;
+    const id = this.idByName.get(key);
+    const cached = id !== undefined ? this.userCache.get(id) : undefined;
+    if (cached) return cached;
     const user = await this.store.findUserByName(domain || this.opts.domain, name);
     if (!user) throw notFound(`unknown user "${address.slice(0, 80)}"`);
+    if (this.idByName.size > 200_000) this.idByName.clear();
+    this.idByName.set(key, user.id);
     this.userCache.set(user.id, user);
     return user;
   }
@@ -200,7 +228,6 @@ export class AccountService {
       else missing.push(id);
     }
     if (missing.length) {
-      if (this.userCache.size > 50_000) this.userCache.clear();
       for (const u of await this.store.findUsersByIds(missing)) {
         this.userCache.set(u.id, u);
         out.set(u.id, u);
