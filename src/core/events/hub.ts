@@ -5,6 +5,7 @@ import type { UserId } from '../accounts/types.js';
 import type { Bus, EventLog } from './ports.js';
 import { rateLimited } from '../errors.js';
 import { FrameOrder } from './frame-order.js';
+import { Subscription } from './subscription.js';
 import type { Announced, DomainEvent, Envelope, Frame } from './types.js';
 
 export interface HubOptions {
@@ -23,8 +24,6 @@ export interface SubscriberSession {
   sessionId: string;
   expiresAt: Date;
 }
-
-const TYPING_TTL_MS = 10_000;
 
 export class EventHub {
   private readonly local = new Map<UserId, Set<Subscription>>();
@@ -132,119 +131,5 @@ export class EventHub {
       const set = this.local.get(r);
       if (set) for (const s of set) s.push(event);
     }
-  }
-}
-
-class Subscription implements AsyncIterableIterator<DomainEvent> {
-  private cursor: bigint | null;
-  private needsCatchUp: boolean;
-  private buffer: DomainEvent[] = [];
-  private replay: DomainEvent[] = [];
-  private wake: (() => void) | null = null;
-  private closed = false;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly userId: UserId,
-    since: string | null,
-    readonly sessionId: string,
-    private readonly log: EventLog,
-    private readonly opts: HubOptions,
-    private readonly hooks: { onClose: () => void; onOverflow: () => void },
-    private readonly only?: (e: DomainEvent) => boolean,
-  ) {
-    this.cursor = since === null ? null : BigInt(since);
-    this.needsCatchUp = since !== null;
-  }
-
-  push(ev: DomainEvent): void {
-    if (this.closed || (this.only && !this.only(ev))) return;
-    if (this.buffer.length >= this.opts.queueLimit) {
-      // Slow consumer: drop the buffer and re-read from the log when it asks again.
-      this.buffer = [];
-      this.needsCatchUp = true;
-      this.hooks.onOverflow();
-    } else {
-      this.buffer.push(ev);
-    }
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
-  /** Ends the subscription when its session expires. */
-  closeAt(when: Date): void {
-    const ms = Math.min(when.getTime() - Date.now(), 2 ** 31 - 1);
-    this.timer = setTimeout(() => this.close(), Math.max(ms, 0));
-    this.timer.unref();
-  }
-
-  resync(): void {
-    if (this.cursor === null) return; // not started: its first read sets the cursor
-    this.needsCatchUp = true;
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
-  async next(): Promise<IteratorResult<DomainEvent>> {
-    if (this.cursor === null) this.cursor = BigInt(await this.log.currentPosition());
-    while (!this.closed) {
-      const ev = this.replay.shift() ?? (this.needsCatchUp ? undefined : this.takeBuffered());
-      if (ev) {
-        this.cursor = BigInt(ev.seq);
-        return { value: ev, done: false };
-      }
-      if (this.needsCatchUp) {
-        this.needsCatchUp = false; // an overflow during the read sets it again
-        const page = await this.log.eventsAfter(this.userId, this.cursor.toString(), this.opts.pageSize);
-        if (page.length >= this.opts.pageSize) this.needsCatchUp = true;
-        const from = this.cursor;
-        this.replay = page.filter((e) => BigInt(e.seq) > from && (!this.only || this.only(e)));
-        continue;
-      }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-    return { value: undefined, done: true };
-  }
-
-  private takeBuffered(): DomainEvent | undefined {
-    while (this.buffer.length) {
-      const ev = this.buffer.shift()!;
-      if (ev.kind === 'presence') return { ...ev, seq: this.cursor!.toString() };
-      if (ev.kind === 'typing') {
-        // Ephemeral: stamped with the current cursor (resuming from it stays exact); stale ones dropped.
-        if (Date.now() - ev.at < TYPING_TTL_MS) return { ...ev, seq: this.cursor!.toString() };
-      } else if (BigInt(ev.seq) > this.cursor!) {
-        return ev;
-      }
-    }
-    return undefined;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.timer);
-    this.buffer = [];
-    this.replay = [];
-    this.hooks.onClose();
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
-  async return(): Promise<IteratorResult<DomainEvent>> {
-    this.close();
-    return { value: undefined, done: true };
-  }
-
-  async throw(err?: unknown): Promise<IteratorResult<DomainEvent>> {
-    this.close();
-    throw err;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<DomainEvent> {
-    return this;
   }
 }
