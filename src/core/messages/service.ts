@@ -197,6 +197,13 @@ export class MessageService {
     return this.store.conversations(viewer.id, limit, beforeSeq);
   }
 
+  /** The other participant of a 1:1 message; null for group messages. Cached, no read per message. */
+  async recipientOf(m: Message): Promise<UserId | null> {
+    if ((await this.kindOf(m.conversationId)) !== 'direct') return null;
+    const conv = await this.conversation(m.conversationId);
+    return conv?.memberIds.find((id) => id !== m.senderId) ?? null;
+  }
+
   /** A conversation's kind never changes: cached after the first read. */
   private async kindOf(id: ConversationId): Promise<'direct' | 'group' | null> {
     const hit = this.kindCache.get(id);

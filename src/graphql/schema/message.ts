@@ -26,8 +26,7 @@ export const MessageRef = builder.objectRef<Message>('Message').implement({
       nullable: true,
       description: 'the recipient of a 1:1 message',
       resolve: async (m, _a, ctx) => {
-        const conv = await ctx.core.messages.conversation(m.conversationId);
-        const peer = conv?.kind === 'direct' ? conv.memberIds.find((id) => id !== m.senderId) : undefined;
+        const peer = await ctx.core.messages.recipientOf(m);
         return peer ? ctx.core.accounts.userById(peer) : null;
       },
     }),
