@@ -207,11 +207,16 @@ describe('query limits', () => {
     const tokens = `{ me { ${'id '.repeat(3000)} } }`;
     expect((await t.gql(tokens, {}, alice.token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const depth = `{ conversations { lastMessage { from { id } to { id } } } }`;
-    const t3 = await startTestApp({ MAX_QUERY_DEPTH: '3' });
+    const t3 = await startTestApp({ MAX_QUERY_DEPTH: '3', MAX_QUERY_COST: '40' });
     try {
       const r = await t3.gql(depth, {}, t3.adminToken);
       expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(r.errors?.[0]?.message).toMatch(/depth/i);
+      const costly = `{ ${Array.from({ length: 10 }, (_, i) => `c${i}: conversations { id unreadCount }`).join(' ')} }`;
+      const c = await t3.gql(costly, {}, t3.adminToken);
+      expect(c.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(c.errors?.[0]?.message).toMatch(/cost/i);
+      expect((await t3.gql('{ me { id } }', {}, t3.adminToken)).errors).toBeUndefined();
     } finally {
       await t3.close();
     }
