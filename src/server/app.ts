@@ -2,8 +2,9 @@
 // except through the returned handle, and no process.env: main.ts owns both.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
+import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
@@ -17,7 +18,10 @@ export interface App {
   /** set when the first start generated the admin password (main prints it once) */
   generatedAdminPassword?: string;
   server: ReturnType<typeof createServer>;
-  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /** the XMPP TCP port once listening (null when off) */
+  bridgePort: number | null;
+  /** HTTP (GraphQL) and, unless XMPP_PORT=off, XMPP over TCP */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string; xmppPort: number | null }>;
   close(): Promise<void>;
 }
 
@@ -87,30 +91,40 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   const ws = gql.attachWebSocket(server);
+  const bridge = createBridge({
+    core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes,
+    maxConnections: config.limits.maxXmppConnections, log: { warn: (o, m) => logger.warn(o, m) },
+  });
 
-  return {
+  const app: App = {
+    bridgePort: null,
     core,
     storage,
     logger,
     generatedAdminPassword: generatedPassword,
     server,
-    listen(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          const addr = server.address() as AddressInfo;
-          resolve({ port: addr.port, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}/graphql` });
+    async listen(port = config.port, host = config.host) {
+      const listenOn = (s: NetServer, p: number) =>
+        new Promise<number>((resolve, reject) => {
+          s.once('error', reject);
+          s.listen(p, host, () => resolve((s.address() as AddressInfo).port));
         });
-      });
+      const httpPort = await listenOn(server, port);
+      const xmppPort = config.xmppPort === null ? null : await listenOn(bridge.tcp, port === 0 ? 0 : config.xmppPort);
+      app.bridgePort = xmppPort;
+      return { port: httpPort, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/graphql`, xmppPort };
     },
     async close() {
       await core.presence.stop();
       core.hub.stop();
       for (const c of ws.wss.clients) c.terminate();
+      bridge.tcp.close();
+      bridge.closeAll();
       await ws.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await storage.close();
     },
   };
+  return app;
 }

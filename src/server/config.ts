@@ -4,6 +4,8 @@
 export interface Config {
   port: number;
   host: string;
+  /** XMPP over TCP (RFC 6120); null = off; 0 = any free port (tests) */
+  xmppPort: number | null;
   domain: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -35,6 +37,8 @@ export interface Config {
     presenceIntervalMs: number;
     recallWindowSeconds: number;
     typingPerSec: number;
+    maxStanzaBytes: number;
+    maxXmppConnections: number;
     maxWsConnections: number;
   };
   sessionTtlDays: number;
@@ -99,6 +103,7 @@ export function loadConfig(env: Env): Config {
 
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
+    xmppPort: str('XMPP_PORT')?.toLowerCase() === 'off' ? null : int('XMPP_PORT', 5222, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
     domain,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -128,6 +133,8 @@ export function loadConfig(env: Env): Config {
       frameWaitMs: int('FRAME_WAIT_MS', 500, 10, 60_000),
       groupMemberLimit: int('GROUP_MEMBER_LIMIT', 600, 2, 100_000),
       recallWindowSeconds: int('RECALL_WINDOW_SECONDS', 120, 0, 30 * 86_400),
+      maxStanzaBytes: int('MAX_STANZA_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      maxXmppConnections: int('MAX_XMPP_CONNECTIONS', 10_000, 1, 1_000_000),
       typingPerSec: int('TYPING_PER_SEC', 1, 0, 1000),
       maxSubscriptionsPerUser: int('MAX_SUBSCRIPTIONS_PER_USER', 20, 1, 10_000),
       maxWsConnections: int('MAX_WS_CONNECTIONS', 10_000, 1, 1_000_000),

@@ -1,0 +1,42 @@
+// The XMPP bridge: a peer edge of src/graphql that calls the core and never storage.
+// The module list and its order live here (xmpp.js client/index.js): SASL first, then
+// binding, then the stanza features.
+import type { Server } from 'node:net';
+import type { Core } from '../src/core/index.js';
+import { bind } from './modules/bind.js';
+import { chat } from './modules/chat.js';
+import { ping } from './modules/ping.js';
+import { presence } from './modules/presence.js';
+import { sasl } from './modules/sasl.js';
+import { Router } from './router.js';
+import { SessionRegistry, type BridgeContext } from './session.js';
+import { createTcpTransport } from './transports/tcp.js';
+
+export interface BridgeOptions {
+  core: Core;
+  domain: string;
+  maxStanzaBytes: number;
+  maxConnections: number;
+  log: BridgeContext['log'];
+}
+
+export interface Bridge {
+  tcp: Server;
+  sessions: SessionRegistry;
+  /** ends every session (shutdown) */
+  closeAll(): void;
+}
+
+export function createBridge(opts: BridgeOptions): Bridge {
+  const router = new Router();
+  for (const m of [sasl(), bind(), presence(), chat(), ping()]) router.use(m);
+  const sessions = new SessionRegistry();
+  const ctx: BridgeContext = { core: opts.core, domain: opts.domain, router, sessions, log: opts.log };
+  const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600 });
+  return {
+    tcp, sessions,
+    closeAll: () => {
+      for (const s of sessions.all()) s.streamError('system-shutdown');
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// RFC 6120 §7 resource binding; RFC 3921 §3 session establishment (optional, answered).
+import { randomBytes } from 'node:crypto';
+import type { Element } from 'ltx';
+import type { Module } from '../router.js';
+import { el, NS, stanzaError } from '../xml.js';
+import { startDelivery } from './delivery.js';
+
+const MAX_SESSIONS_PER_USER = 10;
+const RESOURCE_RE = /^[^\s/@]{1,256}$/;
+
+export function bind(): Module {
+  return {
+    hooks: {
+      [`iq-set/${NS.bind}:bind`]: (session, iq) => {
+        if (session.resource) {
+          session.send(stanzaError(iq, 'cancel', 'not-allowed', 'already bound'));
+          return true;
+        }
+        const asked = (iq.getChild('bind', NS.bind)?.getChildText('resource') ?? '').trim();
+        // COMPAT: Startalk resources look like "V[<ver>]_P[<platform>]_ID[<uuid>]_PB"; kept as given.
+        const resource = asked || `stn_${randomBytes(6).toString('hex')}`;
+        if (!RESOURCE_RE.test(resource)) {
+          session.send(stanzaError(iq, 'modify', 'bad-request', 'invalid resource'));
+          return true;
+        }
+        const { sessions } = session.ctx;
+        const replacing = sessions.get(session.user!.id).find((s) => s.resource === resource);
+        if (!replacing && sessions.count(session.user!.id) >= MAX_SESSIONS_PER_USER) {
+          session.send(stanzaError(iq, 'wait', 'resource-constraint', `at most ${MAX_SESSIONS_PER_USER} sessions`));
+          return true;
+        }
+        session.resource = resource;
+        sessions.add(session);
+        replacing?.streamError('conflict', 'replaced by a new session with the same resource');
+        session.onClose(() => sessions.remove(session));
+        session.send(result(iq, el('bind', { xmlns: NS.bind }, el('jid', {}, session.jid))));
+        startDelivery(session);
+        return true;
+      },
+      [`iq-set/${NS.session}:session`]: (session, iq) => {
+        session.send(result(iq));
+        return true;
+      },
+    },
+  };
+}
+
+export function result(iq: Element, child?: Element): Element {
+  const r = el('iq', { type: 'result', id: iq.attrs.id });
+  return child ? r.cnode(child).up() : r;
+}

@@ -1,0 +1,48 @@
+// RFC 6121 §5 chat messages with Startalk's extensions (../shared/startalk/PROTOCOL.md §4.1):
+// <body id msgType extendInfo backupinfo>, server msec_times, and the "mstat" sent-ack.
+import type { Element } from 'ltx';
+import { ERRORS, isAppError } from '../../src/core/errors.js';
+import type { Module } from '../router.js';
+import { bare, el, stanzaError } from '../xml.js';
+
+export function chat(): Module {
+  return {
+    hooks: {
+      'message/chat': async (session, stanza) => {
+        const body = stanza.getChild('body');
+        const to = bare(stanza.attrs.to ?? '');
+        if (!body || !to) return true; // chat states and the like: nothing to store (later: XEP-0085)
+        const [local, domain] = to.split('@');
+        if (domain !== session.ctx.domain) {
+          session.send(stanzaError(stanza, 'cancel', 'remote-server-not-found'));
+          return true;
+        }
+        // COMPAT: Startalk puts the message id, msgType and extra info on <body>.
+        const msgId = body.attrs.id || stanza.attrs.id;
+        const msgType = body.attrs.msgType !== undefined ? Number(body.attrs.msgType) : 1;
+        try {
+          if (msgId) session.sentHere.add(msgId);
+          const m = await session.ctx.core.messages.sendDirect(session.user!, {
+            to: local!, msgId: msgId ?? null, msgType, body: body.getText(),
+            extendInfo: body.attrs.extendInfo ?? null, backupInfo: body.attrs.backupinfo ?? null,
+          });
+          session.sentHere.add(m.msgId);
+          // COMPAT: Startalk's "sent" tick carries the server time of the stored message.
+          session.send(el('message', { type: 'mstat', to: session.bareJid, msec_times: m.createdAt },
+            el('body', { id: m.msgId, stat: 'sent' })));
+        } catch (err) {
+          if (msgId) session.sentHere.delete(msgId);
+          session.send(errorFor(stanza, err));
+        }
+        return true;
+      },
+    },
+  };
+}
+
+/** The core's error registry decides the stanza error; anything else is internal. */
+function errorFor(stanza: Element, err: unknown): Element {
+  if (!isAppError(err)) return stanzaError(stanza, 'wait', 'internal-server-error');
+  const { type, condition } = ERRORS[err.code].xmpp;
+  return stanzaError(stanza, type, condition, err.message);
+}

@@ -1,0 +1,15 @@
+// XEP-0199: XMPP Ping <https://xmpp.org/extensions/xep-0199.html>
+import type { Module } from '../router.js';
+import { NS } from '../xml.js';
+import { result } from './bind.js';
+
+export function ping(): Module {
+  return {
+    hooks: {
+      [`iq-get/${NS.ping}:ping`]: (session, iq) => {
+        session.send(result(iq));
+        return true;
+      },
+    },
+  };
+}

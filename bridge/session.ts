@@ -1,0 +1,140 @@
+// One XMPP session, whatever the transport (xmpp.js Connection / Tinode Session): stream
+// negotiation state, the bound JID, and the outbound side. Modules decide what stanzas
+// mean; transports only carry bytes. The session never touches storage.
+import { randomBytes } from 'node:crypto';
+import type { Element } from 'ltx';
+import type { AuthSession, User } from '../src/core/accounts/types.js';
+import type { Core } from '../src/core/index.js';
+import type { Router } from './router.js';
+import { el, NS } from './xml.js';
+
+export interface Transport {
+  /** writes serialized XML */
+  write(xml: string): void;
+  /** a new stream starts after SASL success (RFC 6120 §6.4.6): reset the parser */
+  restart(): void;
+  close(): void;
+}
+
+export interface BridgeContext {
+  core: Core;
+  domain: string;
+  router: Router;
+  sessions: SessionRegistry;
+  log: { warn: (o: object, m: string) => void };
+}
+
+export class Session {
+  readonly streamId = randomBytes(8).toString('hex');
+  user: User | null = null;
+  /** the auth session when the client logged in with a GraphQL token */
+  authSession: AuthSession | null = null;
+  resource: string | null = null;
+  /** null until the initial presence (Startalk: no chat delivery before it) */
+  priority: number | null = null;
+  /** this session's presence device, once available */
+  deviceId: string | null = null;
+  /** msgIds this session sent itself: their echo is not delivered back to it */
+  readonly sentHere = new Set<string>();
+  closed = false;
+  private headerSent = false;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(readonly transport: Transport, readonly ctx: BridgeContext) {}
+
+  get jid(): string {
+    return `${this.user!.username}@${this.user!.domain}/${this.resource}`;
+  }
+
+  get bareJid(): string {
+    return `${this.user!.username}@${this.user!.domain}`;
+  }
+
+  /** The client opened (or re-opened) the stream: answer with our header and features. */
+  open(): void {
+    this.header();
+    const features = el('stream:features');
+    if (!this.user) {
+      features.cnode(el('mechanisms', { xmlns: NS.sasl }, el('mechanism', {}, 'PLAIN')));
+    } else {
+      features.cnode(el('bind', { xmlns: NS.bind }));
+      features.cnode(el('session', { xmlns: NS.session }, el('optional')));
+    }
+    this.send(features);
+  }
+
+  private header(): void {
+    this.headerSent = true;
+    this.transport.write(
+      `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}' ` +
+        `id='${this.streamId}' from='${this.ctx.domain}' version='1.0' xml:lang='en'>`,
+    );
+  }
+
+  async handle(stanza: Element): Promise<void> {
+    if (this.closed) return;
+    await this.ctx.router.route(this, stanza);
+  }
+
+  send(stanza: Element): void {
+    if (!this.closed) this.transport.write(stanza.toString());
+  }
+
+  /** Ends the stream with a stream error (RFC 6120 §4.9). */
+  streamError(condition: string, text?: string): void {
+    if (this.closed) return;
+    if (!this.headerSent) this.header(); // RFC 6120 §4.9.1.1: the error needs a stream to live in
+    const err = el('stream:error', {}, el(condition, { xmlns: NS.streams }));
+    if (text) err.cnode(el('text', { xmlns: NS.streams }, text));
+    this.transport.write(`${err.toString()}</stream:stream>`);
+    this.close();
+  }
+
+  onClose(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fn of this.cleanups.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // a cleanup failing must not keep the others from running
+      }
+    }
+    this.transport.close();
+  }
+}
+
+/** Bound sessions of this node by user and resource. */
+export class SessionRegistry {
+  private readonly byUser = new Map<string, Map<string, Session>>();
+
+  get(userId: string): Session[] {
+    return [...(this.byUser.get(userId)?.values() ?? [])];
+  }
+
+  add(s: Session): Session | undefined {
+    let m = this.byUser.get(s.user!.id);
+    if (!m) this.byUser.set(s.user!.id, (m = new Map()));
+    const old = m.get(s.resource!);
+    m.set(s.resource!, s);
+    return old;
+  }
+
+  remove(s: Session): void {
+    const m = this.byUser.get(s.user?.id ?? '');
+    if (m?.get(s.resource ?? '') === s) m.delete(s.resource!);
+    if (m?.size === 0) this.byUser.delete(s.user!.id);
+  }
+
+  all(): Session[] {
+    return [...this.byUser.values()].flatMap((m) => [...m.values()]);
+  }
+
+  count(userId: string): number {
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+}

@@ -1,0 +1,131 @@
+// The XMPP bridge over TCP with a real client (@xmpp/client): login forms, chat both ways
+// with GraphQL users, Startalk's mstat ack and priority rule, carbons, bad streams.
+import { connect } from 'node:net';
+import { client, xml } from '@xmpp/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+
+let t: TestApp;
+let xmppPort: number;
+const open: { stop(): Promise<unknown> }[] = [];
+
+beforeAll(async () => {
+  t = await startTestApp({ SEND_RATE_PER_SEC: '0', XMPP_PORT: '0', MAX_STANZA_BYTES: '4096' });
+  xmppPort = (t.app.bridgePort as number);
+  await t.createUser('xena');
+  await t.createUser('yuri');
+  await t.createUser('zack');
+});
+afterAll(async () => {
+  for (const c of open) await c.stop().catch(() => {});
+  await t?.close();
+});
+
+type Stanza = ReturnType<typeof xml>;
+
+async function login(username: string, password: string, resource = 'r1') {
+  const c = client({
+    service: `xmpp://127.0.0.1:${xmppPort}`, domain: 'localhost', resource,
+    credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username, password }, 'PLAIN'),
+  });
+  c.on('error', () => {});
+  const stanzas: Stanza[] = [];
+  c.on('stanza', (s: Stanza) => stanzas.push(s));
+  await c.start();
+  open.push(c);
+  const waitFor = async (pred: (s: Stanza) => boolean, ms = 5000) => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const hit = stanzas.find(pred);
+      if (hit) return hit;
+      if (Date.now() > until) throw new Error('timed out waiting for a stanza');
+      await sleep(20);
+    }
+  };
+  return { c, stanzas, waitFor };
+}
+
+describe('XMPP over TCP', () => {
+  it('logs in with the plain password or a GraphQL token, and refuses a wrong one', async () => {
+    const a = await login('xena', 'password-123');
+    expect(a.c.jid?.toString()).toBe('xena@localhost/r1');
+    const token = await t.login('yuri', 'password-123');
+    const b = await login('yuri', token, 'tok');
+    expect(b.c.jid?.toString()).toBe('yuri@localhost/tok');
+    await expect(login('xena', 'wrong-password')).rejects.toThrow(/not-authorized/);
+    await a.c.stop();
+    await b.c.stop();
+  });
+
+  it('chats XMPP -> GraphQL with the mstat ack, and GraphQL -> XMPP after initial presence only', async () => {
+    const x = await login('xena', 'password-123', 'desk');
+    const yuriSub = collect(t.ws(await t.login('yuri', 'password-123')), 'subscription { events { ... on MessageAddedEvent { message { msgId body msgType from { username } } } } }');
+    await sleep(200);
+    await x.c.send(xml('message', { type: 'chat', to: 'yuri@localhost', id: 'm1' },
+      xml('body', { id: 'stk-0001', msgType: '1' }, 'hi from xmpp')));
+    const ack = await x.waitFor((s) => s.attrs.type === 'mstat');
+    expect(ack.getChild('body')?.attrs).toMatchObject({ id: 'stk-0001', stat: 'sent' });
+    expect(Number(ack.attrs.msec_times)).toBeGreaterThan(0);
+    const [got] = await yuriSub.waitFor(1);
+    expect(got.events.message).toEqual({ msgId: 'stk-0001', body: 'hi from xmpp', msgType: 1, from: { username: 'xena' } });
+    // stored once even if the client retries with the same body id
+    await x.c.send(xml('message', { type: 'chat', to: 'yuri@localhost' }, xml('body', { id: 'stk-0001' }, 'hi from xmpp')));
+    await sleep(200);
+    const n = await t.db.query("SELECT count(*)::int AS n FROM messages WHERE msg_id = 'stk-0001'");
+    expect(n.rows[0].n).toBe(1);
+
+    // GraphQL -> XMPP: nothing before the initial presence (Startalk's rule), then delivered
+    const yToken = await t.login('yuri', 'password-123');
+    await t.ok('mutation { sendMessage(input:{to:"xena", body:"before presence", msgId:"g-1"}) { id } }', {}, yToken);
+    await sleep(300);
+    expect(x.stanzas.some((s) => s.getChildText('body') === 'before presence')).toBe(false);
+    await x.c.send(xml('presence', {}, xml('priority', {}, '5')));
+    await sleep(100);
+    await t.ok('mutation { sendMessage(input:{to:"xena", body:"after presence", msgId:"g-2", msgType: 5}) { id } }', {}, yToken);
+    const m = await x.waitFor((s) => s.getChildText('body') === 'after presence');
+    expect(m.attrs).toMatchObject({ type: 'chat', from: 'yuri@localhost', to: 'xena@localhost/desk' });
+    expect(m.getChild('body')?.attrs).toMatchObject({ id: 'g-2', msgType: '5' });
+    yuriSub.stop();
+    await x.c.stop();
+  });
+
+  it('copies what a user sends to their other sessions as carbons, not back to the sender', async () => {
+    const phone = await login('zack', 'password-123', 'phone');
+    const desk = await login('zack', 'password-123', 'desk');
+    for (const s of [phone, desk]) await s.c.send(xml('presence'));
+    await sleep(100);
+    await phone.c.send(xml('message', { type: 'chat', to: 'xena@localhost' }, xml('body', { id: 'carbon-1' }, 'to xena')));
+    const copy = await desk.waitFor((s) => s.getChildText('body') === 'to xena');
+    expect(copy.attrs).toMatchObject({ carbon_message: 'true', from: 'xena@localhost', to: 'zack@localhost/desk' });
+    await sleep(200);
+    expect(phone.stanzas.filter((s) => s.getChildText('body') === 'to xena')).toEqual([]);
+    await phone.c.stop();
+    await desk.c.stop();
+  });
+
+  it('answers XEP-0199 ping', async () => {
+    const a = await login('xena', 'password-123', 'pinger');
+    await expect(a.c.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))).resolves.toBeUndefined(); // empty result
+    await expect(a.c.iqCaller.get(xml('query', { xmlns: 'urn:example:unknown' }))).rejects.toThrow(/service-unavailable/);
+    await a.c.stop();
+  });
+
+  it('closes a malformed or oversized stream with the right stream error, and only that stream', async () => {
+    const raw = (data: string) => new Promise<string>((resolve) => {
+      const s = connect(xmppPort, '127.0.0.1');
+      let out = '';
+      s.setEncoding('utf8');
+      s.on('data', (d) => (out += d));
+      s.on('close', () => resolve(out));
+      s.write("<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
+      setTimeout(() => s.write(data), 50);
+      setTimeout(() => s.destroy(), 3000);
+    });
+    const survivor = await login('yuri', 'password-123', 'survivor');
+    expect(await raw('<message><body>x</bogus></message>')).toContain('not-well-formed');
+    expect(await raw(`<message><body>${'x'.repeat(5000)}</body></message>`)).toContain('policy-violation');
+    expect(await raw('<!DOCTYPE foo [<!ENTITY x "y">]><message/>')).toContain('restricted-xml');
+    await expect(survivor.c.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))).resolves.toBeUndefined();
+    await survivor.c.stop();
+  });
+});
