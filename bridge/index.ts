@@ -11,6 +11,7 @@ import { sasl } from './modules/sasl.js';
 import { Router } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
 import { createTcpTransport } from './transports/tcp.js';
+import { createWebSocketTransport } from './transports/websocket.js';
 
 export interface BridgeOptions {
   core: Core;
@@ -22,6 +23,8 @@ export interface BridgeOptions {
 
 export interface Bridge {
   tcp: Server;
+  /** hands an HTTP upgrade on /websocket to the RFC 7395 transport */
+  upgrade: ReturnType<typeof createWebSocketTransport>['upgrade'];
   sessions: SessionRegistry;
   /** ends every session (shutdown) */
   closeAll(): void;
@@ -33,10 +36,11 @@ export function createBridge(opts: BridgeOptions): Bridge {
   const sessions = new SessionRegistry();
   const ctx: BridgeContext = { core: opts.core, domain: opts.domain, router, sessions, log: opts.log };
   const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600 });
+  const ws = createWebSocketTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections });
   return {
-    tcp, sessions,
+    tcp, sessions, upgrade: ws.upgrade,
     closeAll: () => {
-      for (const s of sessions.all()) s.streamError('system-shutdown');
+      for (const s of [...sessions.open]) s.streamError('system-shutdown');
     },
   };
 }

@@ -9,8 +9,12 @@ import type { Router } from './router.js';
 import { el, NS } from './xml.js';
 
 export interface Transport {
-  /** writes serialized XML */
+  /** writes serialized XML (one stanza per call: WebSocket frames carry one each) */
   write(xml: string): void;
+  /** the stream header: <stream:stream> on TCP, <open/> on WebSocket */
+  header(id: string, domain: string): string;
+  /** the stream end: </stream:stream> on TCP, <close/> on WebSocket */
+  footer(): string;
   /** a new stream starts after SASL success (RFC 6120 §6.4.6): reset the parser */
   restart(): void;
   close(): void;
@@ -40,7 +44,10 @@ export class Session {
   private headerSent = false;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(readonly transport: Transport, readonly ctx: BridgeContext) {}
+  constructor(readonly transport: Transport, readonly ctx: BridgeContext) {
+    ctx.sessions.open.add(this);
+    this.onClose(() => ctx.sessions.open.delete(this));
+  }
 
   get jid(): string {
     return `${this.user!.username}@${this.user!.domain}/${this.resource}`;
@@ -53,7 +60,8 @@ export class Session {
   /** The client opened (or re-opened) the stream: answer with our header and features. */
   open(): void {
     this.header();
-    const features = el('stream:features');
+    // The prefix is declared on the element itself: a WebSocket frame is a document of its own (RFC 7395 §3.3.3).
+    const features = el('stream:features', { 'xmlns:stream': NS.stream });
     if (!this.user) {
       features.cnode(el('mechanisms', { xmlns: NS.sasl }, el('mechanism', {}, 'PLAIN')));
     } else {
@@ -65,10 +73,7 @@ export class Session {
 
   private header(): void {
     this.headerSent = true;
-    this.transport.write(
-      `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}' ` +
-        `id='${this.streamId}' from='${this.ctx.domain}' version='1.0' xml:lang='en'>`,
-    );
+    this.transport.write(this.transport.header(this.streamId, this.ctx.domain));
   }
 
   async handle(stanza: Element): Promise<void> {
@@ -84,9 +89,10 @@ export class Session {
   streamError(condition: string, text?: string): void {
     if (this.closed) return;
     if (!this.headerSent) this.header(); // RFC 6120 §4.9.1.1: the error needs a stream to live in
-    const err = el('stream:error', {}, el(condition, { xmlns: NS.streams }));
+    const err = el('stream:error', { 'xmlns:stream': NS.stream }, el(condition, { xmlns: NS.streams }));
     if (text) err.cnode(el('text', { xmlns: NS.streams }, text));
-    this.transport.write(`${err.toString()}</stream:stream>`);
+    this.transport.write(err.toString());
+    this.transport.write(this.transport.footer());
     this.close();
   }
 
@@ -111,6 +117,8 @@ export class Session {
 /** Bound sessions of this node by user and resource. */
 export class SessionRegistry {
   private readonly byUser = new Map<string, Map<string, Session>>();
+  /** every connected session, bound or not */
+  readonly open = new Set<Session>();
 
   get(userId: string): Session[] {
     return [...(this.byUser.get(userId)?.values() ?? [])];
@@ -128,10 +136,6 @@ export class SessionRegistry {
     const m = this.byUser.get(s.user?.id ?? '');
     if (m?.get(s.resource ?? '') === s) m.delete(s.resource!);
     if (m?.size === 0) this.byUser.delete(s.user!.id);
-  }
-
-  all(): Session[] {
-    return [...this.byUser.values()].flatMap((m) => [...m.values()]);
   }
 
   count(userId: string): number {

@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Session, type BridgeContext } from '../session.js';
 import { StreamParser } from '../stream/parser.js';
+import { NS } from '../xml.js';
 
 export interface TcpOptions {
   maxStanzaBytes: number;
@@ -27,6 +28,10 @@ function accept(socket: Socket, ctx: BridgeContext, opts: TcpOptions): void {
       if (!socket.destroyed) socket.write(xml);
     },
     restart: () => (parser = newParser()),
+    header: (id, domain) =>
+      `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}' ` +
+      `id='${id}' from='${domain}' version='1.0' xml:lang='en'>`,
+    footer: () => '</stream:stream>',
     close: () => socket.end(),
   }, ctx);
   const newParser = () => {

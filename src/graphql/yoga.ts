@@ -1,6 +1,7 @@
 // The GraphQL edge: yoga over HTTP (incl. SSE subscriptions) and graphql-ws over WebSocket,
 // sharing one schema, one context factory, one set of limits and one error mask.
-import type { Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -62,9 +63,9 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     },
   });
 
-  /** Attaches graphql-ws on the same server and path. */
-  function attachWebSocket(server: Server) {
-    const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: limits.maxRequestBytes });
+  /** graphql-ws on the HTTP server's /graphql path (the server routes upgrades by path). */
+  function attachWebSocket() {
+    const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes });
     wss.on('connection', (socket) => {
       if (wss.clients.size > limits.maxWsConnections) socket.close(1013, 'too many connections');
     });
@@ -121,7 +122,12 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
       },
       wss,
     );
-    return { wss, close: () => disposable.dispose() };
+    return {
+      wss,
+      close: () => disposable.dispose(),
+      upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
+    };
   }
 
   return { yoga, attachWebSocket };

@@ -90,10 +90,17 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
-  const ws = gql.attachWebSocket(server);
+  const ws = gql.attachWebSocket();
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes,
     maxConnections: config.limits.maxXmppConnections, log: { warn: (o, m) => logger.warn(o, m) },
+  });
+  // WebSocket upgrades by path: GraphQL (graphql-ws) and XMPP (RFC 7395, Startalk's web path).
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?', 1)[0];
+    if (path === '/graphql') return ws.upgrade(req, socket, head);
+    if (path === '/websocket' && config.xmppPort !== null) return bridge.upgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
 
   const app: App = {

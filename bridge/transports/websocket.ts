@@ -1,0 +1,57 @@
+// RFC 7395 XMPP over WebSocket at /websocket (the path Startalk's web client uses): one
+// stanza per frame, <open/> and <close/> instead of the stream header and footer.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { Session, type BridgeContext } from '../session.js';
+import { StreamParser } from '../stream/parser.js';
+
+const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
+
+export interface WebSocketOptions {
+  maxStanzaBytes: number;
+  maxConnections: number;
+}
+
+export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOptions) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxStanzaBytes,
+    handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
+  });
+  wss.on('connection', (ws) => {
+    if (wss.clients.size > opts.maxConnections) return ws.close(1013, 'too many connections');
+    let parser: StreamParser;
+    const session = new Session({
+      write: (xml) => ws.readyState === ws.OPEN && ws.send(xml),
+      restart: () => (parser = newParser()),
+      header: (id, domain) => `<open xmlns='${FRAMING}' id='${id}' from='${domain}' version='1.0' xml:lang='en'/>`,
+      footer: () => `<close xmlns='${FRAMING}'/>`,
+      close: () => ws.close(1000),
+    }, ctx);
+    const newParser = () => {
+      const p = new StreamParser(opts.maxStanzaBytes, 'websocket');
+      p.on('open', () => session.open());
+      p.on('stanza', (el) => void session.handle(el).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'xmpp stanza handler failed')));
+      p.on('close', () => {
+        session.transport.write(session.transport.footer());
+        session.close();
+      });
+      p.on('error', (condition, text) => session.streamError(condition, text));
+      return p;
+    };
+    parser = newParser();
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return session.streamError('unsupported-encoding', 'XMPP frames are text');
+      parser.write(data.toString());
+    });
+    ws.on('close', () => session.close());
+    ws.on('error', () => session.close());
+  });
+  return {
+    wss,
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    },
+  };
+}
