@@ -10,6 +10,7 @@ import { presence } from './modules/presence.js';
 import { sasl } from './modules/sasl.js';
 import { Router } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
+import { loadStartalkKey } from './startalk-password.js';
 import { createTcpTransport } from './transports/tcp.js';
 import { createWebSocketTransport } from './transports/websocket.js';
 
@@ -18,6 +19,8 @@ export interface BridgeOptions {
   domain: string;
   maxStanzaBytes: number;
   maxConnections: number;
+  /** PEM file of the RSA key Startalk clients encrypt passwords with; default: Startalk's published pair */
+  startalkKeyFile?: string;
   log: BridgeContext['log'];
 }
 
@@ -34,7 +37,11 @@ export function createBridge(opts: BridgeOptions): Bridge {
   const router = new Router();
   for (const m of [sasl(), bind(), presence(), chat(), ping()]) router.use(m);
   const sessions = new SessionRegistry();
-  const ctx: BridgeContext = { core: opts.core, domain: opts.domain, router, sessions, log: opts.log };
+  const startalkKey = loadStartalkKey(opts.startalkKeyFile);
+  if (startalkKey.isDefault) {
+    opts.log.warn({}, "Startalk logins use Startalk's published default RSA key: set STARTALK_RSA_PRIVATE_KEY_FILE for a private pair");
+  }
+  const ctx: BridgeContext = { core: opts.core, domain: opts.domain, router, sessions, startalkKey, log: opts.log };
   const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600 });
   const ws = createWebSocketTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections });
   return {

@@ -6,6 +6,7 @@ import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
 import type { Router } from './router.js';
+import type { StartalkKey } from './startalk-password.js';
 import { el, NS } from './xml.js';
 
 export interface Transport {
@@ -25,6 +26,7 @@ export interface BridgeContext {
   domain: string;
   router: Router;
   sessions: SessionRegistry;
+  startalkKey: StartalkKey;
   log: { warn: (o: object, m: string) => void };
 }
 

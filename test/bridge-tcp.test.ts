@@ -1,5 +1,7 @@
 // The XMPP bridge over TCP with a real client (@xmpp/client): login forms, chat both ways
 // with GraphQL users, Startalk's mstat ack and priority rule, carbons, bad streams.
+import { constants, publicEncrypt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { client, xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +55,15 @@ describe('XMPP over TCP', () => {
     const b = await login('yuri', token, 'tok');
     expect(b.c.jid?.toString()).toBe('yuri@localhost/tok');
     await expect(login('xena', 'wrong-password')).rejects.toThrow(/not-authorized/);
+    // Startalk clients: RSA(Startalk's published public key, JSON {p,u,a,d})
+    const pub = readFileSync(new URL('../bridge/keys/startalk-default-public.pem', import.meta.url));
+    const rsa = (json: object) =>
+      publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(JSON.stringify(json))).toString('base64');
+    const s = await login('xena', rsa({ p: 'password-123', u: 'xena', a: 'testapp', d: '2026-11-27 06:00:00' }), 'stk');
+    expect(s.c.jid?.toString()).toBe('xena@localhost/stk');
+    await s.c.stop();
+    await expect(login('xena', rsa({ p: 'nope-nope', u: 'xena' }))).rejects.toThrow(/not-authorized/);
+    await expect(login('xena', rsa({ p: 'password-123', u: 'yuri' }))).rejects.toThrow(/not-authorized/);
     await a.c.stop();
     await b.c.stop();
   });

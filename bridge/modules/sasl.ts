@@ -1,5 +1,6 @@
 // RFC 6120 §6 SASL, RFC 4616 PLAIN; password forms of ../shared/startalk/PROTOCOL.md §3.1.
 import type { Module } from '../router.js';
+import { decryptStartalkPassword } from '../startalk-password.js';
 import { el, NS } from '../xml.js';
 
 const failure = (condition: string, text?: string) =>
@@ -33,8 +34,11 @@ export function sasl(): Module {
             session.authSession = auth;
             session.user = auth.user;
           } else {
-            // (a) the plain password. TODO: (b) Startalk's RSA JSON and (c) nauth tokens (issue 5).
-            session.user = await core.accounts.checkPassword(username, password);
+            // (b) Startalk's RSA-encrypted JSON, else (a) the plain password.
+            // TODO (issue 5): (c) {"nauth":{…}} tokens from the legacy token login (issue 7).
+            const rsa = decryptStartalkPassword(password, session.ctx.startalkKey);
+            if (rsa?.u && rsa.u.toLowerCase() !== username.toLowerCase()) throw new Error('user mismatch');
+            session.user = await core.accounts.checkPassword(username, rsa ? rsa.p : password);
           }
         } catch {
           session.send(failure('not-authorized'));

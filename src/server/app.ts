@@ -93,7 +93,8 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
   const ws = gql.attachWebSocket();
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes,
-    maxConnections: config.limits.maxXmppConnections, log: { warn: (o, m) => logger.warn(o, m) },
+    maxConnections: config.limits.maxXmppConnections, startalkKeyFile: config.startalkRsaKeyFile,
+    log: { warn: (o, m) => logger.warn(o, m) },
   });
   // WebSocket upgrades by path: GraphQL (graphql-ws) and XMPP (RFC 7395, Startalk's web path).
   server.on('upgrade', (req, socket, head) => {

@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   /** XMPP over TCP (RFC 6120); null = off; 0 = any free port (tests) */
   xmppPort: number | null;
+  /** PEM private key for Startalk's RSA password form; unset: Startalk's published default */
+  startalkRsaKeyFile?: string;
   domain: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -103,6 +105,7 @@ export function loadConfig(env: Env): Config {
 
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
+    startalkRsaKeyFile: str('STARTALK_RSA_PRIVATE_KEY_FILE'),
     xmppPort: str('XMPP_PORT')?.toLowerCase() === 'off' ? null : int('XMPP_PORT', 5222, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
     domain,
