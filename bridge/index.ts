@@ -7,6 +7,9 @@ import { bind } from './modules/bind.js';
 import { chat } from './modules/chat.js';
 import { ping } from './modules/ping.js';
 import { presence } from './modules/presence.js';
+import { readmark } from './modules/readmark.js';
+import { revoke } from './modules/revoke.js';
+import { typingModule } from './modules/typing.js';
 import { sasl } from './modules/sasl.js';
 import { Router } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
@@ -35,7 +38,8 @@ export interface Bridge {
 
 export function createBridge(opts: BridgeOptions): Bridge {
   const router = new Router();
-  for (const m of [sasl(), bind(), presence(), chat(), ping()]) router.use(m);
+  // Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat states) before chat.
+  for (const m of [sasl(), bind(), presence(), readmark(), typingModule(), chat(), revoke(), ping()]) router.use(m);
   const sessions = new SessionRegistry();
   const startalkKey = loadStartalkKey(opts.startalkKeyFile);
   if (startalkKey.isDefault) {

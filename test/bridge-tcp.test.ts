@@ -114,6 +114,45 @@ describe('XMPP over TCP', () => {
     await desk.c.stop();
   });
 
+  it('maps Startalk readmark, revoke and typing both ways', async () => {
+    const x = await login('xena', 'password-123', 'marks');
+    await x.c.send(xml('presence'));
+    const yToken = await t.login('yuri', 'password-123');
+    const ySub = collect(t.ws(yToken), `subscription { events { __typename
+      ... on MessageStateEvent { msgIds state } ... on MessageRecalledEvent { msgId } ... on TypingEvent { user { username } } } }`);
+    await sleep(200);
+    // GraphQL -> XMPP message, then XMPP readmark (read_type 4) -> GraphQL READ state
+    await t.ok('mutation { sendMessage(input:{to:"xena", body:"read me", msgId:"rm-1"}) { id } }', {}, yToken);
+    await x.waitFor((s) => s.getChildText('body') === 'read me');
+    await x.c.send(xml('message', { type: 'readmark', to: 'yuri@localhost', read_type: '4' }, xml('body', {}, JSON.stringify([{ id: 'rm-1' }]))));
+    const notAdded = async (n: number) => {
+      const until = Date.now() + 5000;
+      let got: any[] = [];
+      while ((got = ySub.items.filter((e) => e.events.__typename !== 'MessageAddedEvent')).length < n && Date.now() < until) await sleep(20);
+      return got;
+    };
+    expect((await notAdded(1))[0].events).toEqual({ __typename: 'MessageStateEvent', msgIds: ['rm-1'], state: 'READ' });
+    // XMPP typing -> GraphQL TypingEvent
+    await x.c.send(xml('message', { type: 'typing', to: 'yuri@localhost' }));
+    expect((await notAdded(2))[1].events).toEqual({ __typename: 'TypingEvent', user: { username: 'xena' } });
+    // XMPP revoke -> GraphQL MessageRecalledEvent, and history shows the marker
+    await x.c.send(xml('message', { type: 'chat', to: 'yuri@localhost' }, xml('body', { id: 'rv-1' }, 'oops')));
+    await x.waitFor((s) => s.attrs.type === 'mstat' && s.getChild('body')?.attrs.id === 'rv-1');
+    await x.c.send(xml('message', { type: 'revoke', to: 'yuri@localhost' },
+      xml('body', { id: 'rv-1', msgType: '-1' }, JSON.stringify({ messageId: 'rv-1', fromId: 'xena@localhost', message: 'revoke a message' }))));
+    expect((await notAdded(3))[2].events).toEqual({ __typename: 'MessageRecalledEvent', msgId: 'rv-1' });
+    // GraphQL recall and typing -> XMPP revoke and typing stanzas
+    const m = await t.ok('mutation { sendMessage(input:{to:"xena", body:"take back", msgId:"rv-2"}) { id } }', {}, yToken);
+    await t.ok('mutation($m:ID!){ recallMessage(messageId:$m) { recalled } }', { m: m.sendMessage.id }, yToken);
+    const rv = await x.waitFor((s) => s.attrs.type === 'revoke' && s.getChild('body')?.attrs.id === 'rv-2');
+    expect(rv.getChild('body')?.attrs).toMatchObject({ id: 'rv-2', msgType: '-1' });
+    await t.ok('mutation { sendTyping(to:"xena") }', {}, yToken);
+    const ty = await x.waitFor((s) => s.attrs.type === 'typing');
+    expect(ty.attrs.from).toBe('yuri@localhost');
+    ySub.stop();
+    await x.c.stop();
+  });
+
   it('answers XEP-0199 ping', async () => {
     const a = await login('xena', 'password-123', 'pinger');
     await expect(a.c.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))).resolves.toBeUndefined(); // empty result

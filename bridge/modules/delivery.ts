@@ -1,8 +1,9 @@
 // Core events to stanzas for one bound session (RFC 6121 §8.5.3 delivery to the
 // highest-priority available resources; Startalk carbons, ../shared/startalk/PROTOCOL.md §4.2).
-import type { EventOf } from '../../src/core/events/types.js';
+import type { DomainEvent, EventOf } from '../../src/core/events/types.js';
 import type { Session } from '../session.js';
 import { el } from '../xml.js';
+import { CHATSTATES } from './typing.js';
 
 /** Starts taking the user's live events; called once the session is bound. */
 export function startDelivery(session: Session): void {
@@ -12,16 +13,69 @@ export function startDelivery(session: Session): void {
   const stream = core.hub.subscribe(
     user.id, null,
     { sessionId: auth?.id ?? `xmpp:${session.streamId}`, expiresAt: auth?.expiresAt ?? new Date(Date.now() + 365 * 86_400_000) },
-    (e) => e.kind === 'message.added',
+    (e) => RENDERED.has(e.kind),
   );
   session.onClose(() => void stream.return?.());
   void (async () => {
     for await (const ev of stream) {
       if (session.closed) break;
-      if (ev.kind === 'message.added') await deliverMessage(session, ev).catch(() => {});
+      await render(session, ev).catch((err) => session.ctx.log.warn({ err: (err as Error).message }, 'xmpp delivery failed'));
     }
     if (!session.closed) session.streamError('reset', 'session ended'); // revoked or expired
   })();
+}
+
+const RENDERED = new Set<DomainEvent['kind']>(['message.added', 'message.state', 'message.recalled', 'typing']);
+
+async function render(session: Session, ev: DomainEvent): Promise<void> {
+  switch (ev.kind) {
+    case 'message.added':
+      return deliverMessage(session, ev);
+    case 'message.state':
+      return deliverReadmark(session, ev);
+    case 'message.recalled':
+      return deliverRevoke(session, ev);
+    case 'typing':
+      return deliverTyping(session, ev);
+  }
+}
+
+/** The other participant of a 1:1 conversation, as a bare JID; null for groups. */
+async function peerJid(session: Session, conversationId: string, me: string): Promise<string | null> {
+  const conv = await session.ctx.core.messages.conversation(conversationId);
+  if (conv?.kind !== 'direct') return null; // groups: bridge part 2 (issue 6)
+  const other = await session.ctx.core.accounts.userById(conv.memberIds.find((id) => id !== me) ?? me);
+  return `${other.username}@${session.ctx.domain}`;
+}
+
+/** COMPAT: state changes go out as Startalk readmarks (read_type 3 delivered, 4 read). */
+async function deliverReadmark(session: Session, ev: EventOf<'message.state'>): Promise<void> {
+  const me = session.user!.id;
+  const peer = await peerJid(session, ev.conversationId, me);
+  if (!peer) return;
+  const byMe = ev.by === me;
+  session.send(el('message', {
+    type: 'readmark', read_type: ev.state === 3 ? '4' : '3', from: peer, to: session.jid,
+    carbon_message: byMe ? 'true' : undefined, msec_times: ev.at,
+  }, el('body', {}, JSON.stringify(ev.msgIds.map((id) => ({ id }))))));
+}
+
+async function deliverRevoke(session: Session, ev: EventOf<'message.recalled'>): Promise<void> {
+  const me = session.user!.id;
+  const peer = await peerJid(session, ev.conversationId, me);
+  if (!peer) return;
+  const sender = ev.senderId === me ? session.bareJid : peer;
+  // COMPAT: Startalk's revoke body (PROTOCOL.md §4.4)
+  const text = JSON.stringify({ messageId: ev.msgId, fromId: sender, message: 'revoke a message' });
+  session.send(el('message', { type: 'revoke', from: peer, to: session.jid, msec_times: ev.at },
+    el('body', { id: ev.msgId, msgType: '-1' }, text)));
+}
+
+async function deliverTyping(session: Session, ev: EventOf<'typing'>): Promise<void> {
+  const peer = await peerJid(session, ev.conversationId, session.user!.id);
+  if (!peer) return;
+  // COMPAT: Startalk's type="typing", with the XEP-0085 state for other clients
+  session.send(el('message', { type: 'typing', from: peer, to: session.jid }, el('composing', { xmlns: CHATSTATES })));
 }
 
 /** Startalk's rule: only sessions that sent initial presence, with the highest non-negative priority. */

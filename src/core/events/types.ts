@@ -12,6 +12,8 @@ export type DomainEvent =
       conversationId: ConversationId;
       /** seqs of the messages whose state changed */
       messageSeqs: string[];
+      /** their client ids (Startalk msg_id), same order */
+      msgIds: string[];
       state: DeliveryStateValue;
       by: UserId;
       at: number;

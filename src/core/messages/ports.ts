@@ -48,6 +48,8 @@ export interface MessageStore {
   markAllRead(userId: UserId, beforeMs: number): Promise<Applied>;
   /** A page of a conversation's history, ordered by seq descending when from='newest'. */
   history(conversationId: ConversationId, page: PageRequest): Promise<Message[]>;
+  /** Seqs of a sender's messages in a conversation, by their client ids (Startalk msg_id). */
+  seqsByMsgIds(conversationId: ConversationId, senderId: UserId, msgIds: string[]): Promise<string[]>;
   /** One message by seq, in any conversation (callers check access). */
   messageBySeq(seq: string): Promise<Message | null>;
   /** Messages by seq within one conversation. */

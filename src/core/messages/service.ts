@@ -165,6 +165,27 @@ export class MessageService {
     return this.store.markState(viewer.id, conv.id, seqs, state, (event) => (event ? [{ recipients: conv.memberIds, event }] : []));
   }
 
+  /**
+   * Startalk read marks (read_type 3 delivered, 4 read): by the peer's client message ids.
+   * Unknown ids are ignored, as Startalk does.
+   */
+  async markByMsgIds(viewer: User, peerAddress: string, msgIds: string[], state: DeliveryStateValue) {
+    if (msgIds.length === 0 || msgIds.length > MAX_MARK_IDS) badField('ids', `give 1-${MAX_MARK_IDS} ids`);
+    const peer = await this.accounts.findByAddress(peerAddress);
+    const conv = await this.directConversation(viewer.id, peer.id);
+    const seqs = await this.store.seqsByMsgIds(conv.id, peer.id, msgIds);
+    return seqs.length ? this.markMessages(viewer, conv.id, seqs, state) : null;
+  }
+
+  /** Startalk revoke: the sender recalls by the message's client id. */
+  async recallByMsgId(viewer: User, peerAddress: string, msgId: string): Promise<Message> {
+    const peer = await this.accounts.findByAddress(peerAddress);
+    const conv = await this.directConversation(viewer.id, peer.id);
+    const [seq] = await this.store.seqsByMsgIds(conv.id, viewer.id, [msgId]);
+    if (!seq) throw notFound('message not found');
+    return this.recall(viewer, seq);
+  }
+
   /** The conversation if the viewer belongs to it; NOT_FOUND otherwise (no existence leak). */
   async conversationFor(viewer: User, id: ConversationId): Promise<Conversation> {
     const conv = await this.conversation(id);

@@ -47,6 +47,7 @@ builder.objectRef<StateEvent>('MessageStateEvent').implement({
   fields: (t) => ({
     conversationId: t.exposeID('conversationId'),
     messageIds: t.idList({ resolve: (e) => e.messageSeqs }),
+    msgIds: t.stringList({ description: 'their client ids, same order', resolve: (e) => e.msgIds ?? [] }),
     state: t.field({ type: DeliveryStateEnum, resolve: (e) => e.state }),
     by: t.field({ type: UserRef, resolve: (e, _a, ctx) => ctx.core.accounts.userById(e.by) }),
     at: t.float({ description: 'ms since the epoch', resolve: (e) => e.at }),

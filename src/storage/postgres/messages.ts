@@ -134,20 +134,21 @@ export class PgMessageStore implements MessageStore, EventLog {
   markAllRead(userId: UserId, beforeMs: number) {
     return this.writer.op(async (tx, alloc, now) => {
       const out: Applied = [];
-      const direct = await tx.query<{ conversation_id: string; seqs: string[]; members: string[] }>(
+      const direct = await tx.query<{ conversation_id: string; seqs: string[]; msg_ids: string[]; members: string[] }>(
         `WITH changed AS (
            UPDATE messages m SET state = 3
              FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id AND c.kind = 'direct'
             WHERE me.user_id = $1 AND m.conversation_id = me.conversation_id
               AND m.sender_id <> $1 AND m.state < 3 AND m.created_at <= $2
-           RETURNING m.conversation_id, m.seq, m.sender_id)
-         SELECT conversation_id, array_agg(seq::text ORDER BY seq) AS seqs, array_agg(DISTINCT sender_id::text) AS members
+           RETURNING m.conversation_id, m.seq, m.sender_id, m.msg_id)
+         SELECT conversation_id, array_agg(seq::text ORDER BY seq) AS seqs, array_agg(msg_id ORDER BY seq) AS msg_ids,
+                array_agg(DISTINCT sender_id::text) AS members
            FROM changed GROUP BY conversation_id ORDER BY conversation_id`,
         [userId, beforeMs],
       );
       for (const row of direct.rows) {
         const event: DomainEvent = {
-          kind: 'message.state', seq: await alloc(), conversationId: row.conversation_id, messageSeqs: row.seqs,
+          kind: 'message.state', seq: await alloc(), conversationId: row.conversation_id, messageSeqs: row.seqs, msgIds: row.msg_ids,
           state: 3, by: userId, at: now,
         };
         await appendEvent(tx, event, { conversationId: row.conversation_id }, now);
@@ -187,6 +188,15 @@ export class PgMessageStore implements MessageStore, EventLog {
       args,
     );
     return r.rows.map(rowToMessage);
+  }
+
+  async seqsByMsgIds(conversationId: ConversationId, senderId: UserId, msgIds: string[]): Promise<string[]> {
+    // messages_sender_id_msg_id_key
+    const r = await this.pool.query<{ seq: string }>(
+      'SELECT seq FROM messages WHERE sender_id = $1 AND msg_id = ANY($2::text[]) AND conversation_id = $3 ORDER BY seq',
+      [senderId, msgIds, conversationId],
+    );
+    return r.rows.map((x) => x.seq);
   }
 
   async messageBySeq(seq: string): Promise<Message | null> {

@@ -156,6 +156,11 @@ export class StreamWriter {
   }
 }
 
+function sortedIds(rows: { seq: string; msg_id: string }[]) {
+  const sorted = [...rows].sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+  return { messageSeqs: sorted.map((x) => x.seq), msgIds: sorted.map((x) => x.msg_id) };
+}
+
 /** Member lists of group messages, read once per batch under the stream lock. */
 async function attachMembers(client: PoolClient, jobs: MsgJob[], outcomes: Outcome[]): Promise<void> {
   const convs = [...new Set(jobs.filter((j) => j.input.withMembers).map((j) => j.input.conversationId))];
@@ -207,16 +212,16 @@ async function insertMessages(client: PoolClient, jobs: MsgJob[], seqOf: Map<Job
 }
 
 async function applyState(client: PoolClient, job: StateJob, seq: string, now: number): Promise<StateEvent | null> {
-  const r = await client.query<{ seq: string }>(
+  const r = await client.query<{ seq: string; msg_id: string }>(
     `UPDATE messages SET state = $4
       WHERE conversation_id = $1 AND seq = ANY($2::bigint[]) AND sender_id <> $3 AND state < $4
-      RETURNING seq`,
+      RETURNING seq, msg_id`,
     [job.conversationId, job.seqs, job.reader, job.state],
   );
   if (r.rowCount === 0) return null;
   const event: StateEvent = {
     kind: 'message.state', seq, conversationId: job.conversationId,
-    messageSeqs: r.rows.map((x) => x.seq).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+    ...sortedIds(r.rows),
     state: job.state, by: job.reader, at: now,
   };
   await appendEvent(client, event, { conversationId: job.conversationId }, now);

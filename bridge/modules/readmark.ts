@@ -1,0 +1,44 @@
+// Startalk read marks, <message type="readmark" read_type=N> (../shared/startalk/PROTOCOL.md §4.3),
+// and XEP-0184 delivery receipts <https://xmpp.org/extensions/xep-0184.html>, onto the core's read state.
+import type { Module } from '../router.js';
+import { bare } from '../xml.js';
+
+const RECEIPTS = 'urn:xmpp:receipts';
+
+export function readmark(): Module {
+  return {
+    hooks: {
+      'message/readmark': async (session, stanza) => {
+        const { core } = session.ctx;
+        const readType = stanza.attrs.read_type;
+        const text = stanza.getChildText('body') ?? '';
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return true; // COMPAT: Startalk ignores marks it cannot parse
+        }
+        if (readType === '0') {
+          // everything up to T (ms; "T" or "t") is read
+          const t = Number((body as { T?: unknown; t?: unknown })?.T ?? (body as { t?: unknown })?.t);
+          if (Number.isFinite(t)) await core.messages.markAllRead(session.user!, t).catch(() => {});
+          return true;
+        }
+        const state = readType === '3' ? 1 : readType === '4' || readType === '1' ? 3 : null;
+        if (state === null || !Array.isArray(body) || !stanza.attrs.to) return true; // 2 (groups): bridge part 2; 7: relay only
+        const ids = body.map((x) => (x as { id?: unknown })?.id).filter((x): x is string => typeof x === 'string');
+        const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
+        if (ids.length) await core.messages.markByMsgIds(session.user!, peer, ids.slice(0, 500), state).catch(() => {});
+        return true;
+      },
+      // XEP-0184: <received id=…/> from the recipient marks the message delivered
+      'message/chat': async (session, stanza) => {
+        const received = stanza.getChild('received', RECEIPTS);
+        if (!received?.attrs.id || !stanza.attrs.to || stanza.getChild('body')) return false;
+        const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
+        await session.ctx.core.messages.markByMsgIds(session.user!, peer, [received.attrs.id], 1).catch(() => {});
+        return true;
+      },
+    },
+  };
+}
