@@ -6,7 +6,10 @@ import type { Core } from '../src/core/index.js';
 import { bind } from './modules/bind.js';
 import { chat } from './modules/chat.js';
 import { ping } from './modules/ping.js';
+import { disco } from './modules/disco.js';
+import { mam } from './modules/mam.js';
 import { presence } from './modules/presence.js';
+import { roster } from './modules/roster.js';
 import { readmark } from './modules/readmark.js';
 import { revoke } from './modules/revoke.js';
 import { typingModule } from './modules/typing.js';
@@ -39,7 +42,9 @@ export interface Bridge {
 export function createBridge(opts: BridgeOptions): Bridge {
   const router = new Router();
   // Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat states) before chat.
-  for (const m of [sasl(), bind(), presence(), readmark(), typingModule(), chat(), revoke(), ping()]) router.use(m);
+  for (const m of [sasl(), bind(), presence(), readmark(), typingModule(), chat(), revoke(), ping(), disco(), roster(), mam()]) {
+    router.use(m);
+  }
   const sessions = new SessionRegistry();
   const startalkKey = loadStartalkKey(opts.startalkKeyFile);
   if (startalkKey.isDefault) {

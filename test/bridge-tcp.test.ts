@@ -153,6 +153,43 @@ describe('XMPP over TCP', () => {
     await x.c.stop();
   });
 
+  it('pages the archive (XEP-0313 + RSM) exactly as GraphQL history, and answers disco and roster', async () => {
+    const a = await login('xena', 'password-123', 'mam');
+    const zToken = await t.login('zack', 'password-123');
+    for (let i = 0; i < 7; i++) {
+      await t.ok('mutation($b:String!){ sendMessage(input:{to:"xena", body:$b}) { id } }', { b: `h${i}` }, zToken);
+    }
+    const gql = await t.ok('{ messages(with:"zack", first:100, order:OLDEST_FIRST){ nodes { id body } } }', {}, await t.login('xena', 'password-123'));
+    const expected = gql.messages.nodes.map((n: any) => [n.id, n.body]);
+    const page = async (rsm: any[], qid: string) => {
+      const form = xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
+        xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, 'urn:xmpp:mam:2')),
+        xml('field', { var: 'with' }, xml('value', {}, 'zack@localhost')));
+      const fin = await a.c.iqCaller.request(xml('iq', { type: 'set', id: qid },
+        xml('query', { xmlns: 'urn:xmpp:mam:2', queryid: qid }, form, xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, ...rsm))));
+      const rows = a.stanzas.filter((s) => s.getChild('result', 'urn:xmpp:mam:2')?.attrs.queryid === qid).map((s) => {
+        const r = s.getChild('result', 'urn:xmpp:mam:2');
+        return [r.attrs.id, r.getChild('forwarded').getChild('message').getChildText('body')];
+      });
+      const f = fin.getChild('fin', 'urn:xmpp:mam:2');
+      return { rows, complete: f.attrs.complete === 'true', last: f.getChild('set').getChildText('last') };
+    };
+    const p1 = await page([xml('max', {}, '3')], 'q1');
+    const p2 = await page([xml('max', {}, '3'), xml('after', {}, p1.last)], 'q2');
+    const p3 = await page([xml('max', {}, '3'), xml('after', {}, p2.last)], 'q3');
+    expect([...p1.rows, ...p2.rows, ...p3.rows]).toEqual(expected);
+    expect([p1.complete, p2.complete, p3.complete]).toEqual([false, false, true]);
+    const lastPage = await page([xml('max', {}, '2'), xml('before')], 'q4');
+    expect(lastPage.rows).toEqual(expected.slice(-2));
+
+    const info = await a.c.iqCaller.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }), 'localhost');
+    expect(info.getChildren('feature').map((f: any) => f.attrs.var)).toContain('urn:xmpp:mam:2');
+    const ros = await a.c.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));
+    expect(ros.getChildren('item').map((i: any) => i.attrs.jid)).toContain('zack@localhost');
+    await expect(a.c.iqCaller.set(xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: 'x@localhost' })))).rejects.toThrow(/not-allowed/);
+    await a.c.stop();
+  });
+
   it('answers XEP-0199 ping', async () => {
     const a = await login('xena', 'password-123', 'pinger');
     await expect(a.c.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))).resolves.toBeUndefined(); // empty result

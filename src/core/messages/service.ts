@@ -225,6 +225,11 @@ export class MessageService {
     return conv?.memberIds.find((id) => id !== m.senderId) ?? null;
   }
 
+  /** Everyone the user shares a conversation or group with (the XMPP roster). */
+  contactsOf(user: User): Promise<UserId[]> {
+    return this.store.contacts(user.id);
+  }
+
   /** A conversation's kind never changes: cached after the first read. */
   private async kindOf(id: ConversationId): Promise<'direct' | 'group' | null> {
     const hit = this.kindCache.get(id);

@@ -1,0 +1,75 @@
+// XEP-0313: Message Archive Management <https://xmpp.org/extensions/xep-0313.html> with
+// XEP-0059 RSM paging, answered from the core's history (one conversation per query:
+// the `with` field is required here). Archive ids are the core's message ids.
+import type { Element } from 'ltx';
+import type { Message } from '../../src/core/messages/types.js';
+import type { Module } from '../router.js';
+import type { Session } from '../session.js';
+import { bare, el, stanzaError } from '../xml.js';
+import { result } from './bind.js';
+
+const MAM = 'urn:xmpp:mam:2';
+const RSM = 'http://jabber.org/protocol/rsm';
+const MAX_PAGE = 100;
+
+function field(query: Element, name: string): string | undefined {
+  const x = query.getChild('x', 'jabber:x:data');
+  return x?.getChildren('field').find((f) => f.attrs.var === name)?.getChildText('value') ?? undefined;
+}
+
+export function mam(): Module {
+  return {
+    hooks: {
+      [`iq-set/${MAM}:query`]: async (session, iq) => {
+        const query = iq.getChild('query', MAM)!;
+        const withJid = field(query, 'with');
+        if (!withJid) {
+          session.send(stanzaError(iq, 'modify', 'bad-request', 'give the "with" field: archives are per conversation'));
+          return true;
+        }
+        const set = query.getChild('set', RSM);
+        const max = Math.min(Math.max(Number(set?.getChildText('max') ?? 50) || 50, 1), MAX_PAGE);
+        const before = set?.getChild('before');
+        const after = set?.getChildText('after') ?? undefined;
+        const backward = before !== undefined;
+        const beforeId = before?.getText() || undefined;
+        for (const id of [after, beforeId]) {
+          if (id !== undefined && !/^\d{1,19}$/.test(id)) {
+            session.send(stanzaError(iq, 'cancel', 'item-not-found', 'unknown archive id'));
+            return true;
+          }
+        }
+        const { core } = session.ctx;
+        try {
+          const conv = await core.messages.directWith(session.user!, bare(withJid).split('@', 1)[0]!);
+          const page = await core.messages.history(session.user!, conv.id, backward
+            ? { beforeSeq: beforeId, limit: max, from: 'newest' }
+            : { afterSeq: after, limit: max, from: 'oldest' });
+          const msgs = backward ? [...page.messages].reverse() : page.messages;
+          for (const m of msgs) await sendResult(session, query.attrs.queryid, m);
+          const rsm = el('set', { xmlns: RSM });
+          if (msgs.length) rsm.cnode(el('first', { index: '0' }, msgs[0]!.seq)).up().cnode(el('last', {}, msgs[msgs.length - 1]!.seq));
+          session.send(result(iq, el('fin', { xmlns: MAM, complete: page.hasMore ? undefined : 'true' }, rsm)));
+        } catch (err) {
+          session.send(stanzaError(iq, 'cancel', 'item-not-found', (err as Error).message));
+        }
+        return true;
+      },
+    },
+  };
+}
+
+async function sendResult(session: Session, queryId: string | undefined, m: Message): Promise<void> {
+  const { core, domain } = session.ctx;
+  const from = await core.accounts.userById(m.senderId);
+  const toId = await core.messages.recipientOf(m);
+  const to = toId ? await core.accounts.userById(toId) : null;
+  const inner = el('message', {
+    xmlns: 'jabber:client', type: 'chat', id: m.msgId, from: `${from.username}@${domain}`,
+    to: to ? `${to.username}@${domain}` : undefined, msec_times: m.createdAt,
+  }, el('body', { id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo ?? undefined }, m.body));
+  session.send(el('message', { to: session.jid },
+    el('result', { xmlns: MAM, queryid: queryId, id: m.seq },
+      el('forwarded', { xmlns: 'urn:xmpp:forward:0' },
+        el('delay', { xmlns: 'urn:xmpp:delay', stamp: new Date(m.createdAt).toISOString() }), inner))));
+}
