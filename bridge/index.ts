@@ -2,6 +2,7 @@
 // The module list and its order live here (xmpp.js client/index.js): SASL first, then
 // binding, then the stanza features.
 import type { Server } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { Core } from '../src/core/index.js';
 import { bind } from './modules/bind.js';
 import { chat } from './modules/chat.js';
@@ -27,6 +28,9 @@ export interface BridgeOptions {
   maxConnections: number;
   /** PEM file of the RSA key Startalk clients encrypt passwords with; default: Startalk's published pair */
   startalkKeyFile?: string;
+  /** PEM certificate chain and key: STARTTLS is offered when both are set */
+  tls?: { cert: string; key: string };
+  plainPolicy: BridgeContext['plainPolicy'];
   log: BridgeContext['log'];
 }
 
@@ -50,8 +54,11 @@ export function createBridge(opts: BridgeOptions): Bridge {
   if (startalkKey.isDefault) {
     opts.log.warn({}, "Startalk logins use Startalk's published default RSA key: set STARTALK_RSA_PRIVATE_KEY_FILE for a private pair");
   }
-  const ctx: BridgeContext = { core: opts.core, domain: opts.domain, router, sessions, startalkKey, log: opts.log };
-  const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600 });
+  const ctx: BridgeContext = {
+    core: opts.core, domain: opts.domain, router, sessions, startalkKey, plainPolicy: opts.plainPolicy, log: opts.log,
+  };
+  const tls = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined;
+  const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600, tls });
   const ws = createWebSocketTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections });
   return {
     tcp, sessions, upgrade: ws.upgrade,

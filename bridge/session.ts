@@ -27,6 +27,8 @@ export interface BridgeContext {
   router: Router;
   sessions: SessionRegistry;
   startalkKey: StartalkKey;
+  /** where SASL PLAIN may run without TLS */
+  plainPolicy: 'always' | 'loopback' | 'never';
   log: { warn: (o: object, m: string) => void };
 }
 
@@ -46,7 +48,15 @@ export class Session {
   private headerSent = false;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(readonly transport: Transport, readonly ctx: BridgeContext) {
+  /** TLS is on (STARTTLS done, or a TLS front for WebSocket) */
+  secure = false;
+  readonly loopback: boolean;
+  readonly canStartTls: boolean;
+
+  constructor(readonly transport: Transport, readonly ctx: BridgeContext, link: { loopback: boolean; canStartTls?: boolean; secure?: boolean }) {
+    this.loopback = link.loopback;
+    this.canStartTls = !!link.canStartTls;
+    this.secure = !!link.secure;
     ctx.sessions.open.add(this);
     this.onClose(() => ctx.sessions.open.delete(this));
   }
@@ -65,12 +75,20 @@ export class Session {
     // The prefix is declared on the element itself: a WebSocket frame is a document of its own (RFC 7395 §3.3.3).
     const features = el('stream:features', { 'xmlns:stream': NS.stream });
     if (!this.user) {
-      features.cnode(el('mechanisms', { xmlns: NS.sasl }, el('mechanism', {}, 'PLAIN')));
+      const tls = this.canStartTls && !this.secure;
+      if (tls) features.cnode(el('starttls', { xmlns: NS.tls }, ...(this.plainAllowed() ? [] : [el('required')])));
+      if (this.plainAllowed()) features.cnode(el('mechanisms', { xmlns: NS.sasl }, el('mechanism', {}, 'PLAIN')));
     } else {
       features.cnode(el('bind', { xmlns: NS.bind }));
       features.cnode(el('session', { xmlns: NS.session }, el('optional')));
     }
     this.send(features);
+  }
+
+  /** PLAIN sends the password in clear: only over TLS, or where XMPP_PLAIN allows it. */
+  plainAllowed(): boolean {
+    const policy = this.ctx.plainPolicy;
+    return this.secure || policy === 'always' || (policy === 'loopback' && this.loopback);
   }
 
   private header(): void {

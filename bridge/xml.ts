@@ -10,6 +10,7 @@ export const NS = {
   session: 'urn:ietf:params:xml:ns:xmpp-session',
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
   ping: 'urn:xmpp:ping',
+  tls: 'urn:ietf:params:xml:ns:xmpp-tls',
 } as const;
 
 export function el(name: string, attrs: Record<string, string | number | undefined> = {}, ...children: (Element | string)[]): Element {

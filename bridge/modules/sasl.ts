@@ -14,6 +14,10 @@ export function sasl(): Module {
           session.send(failure('aborted', 'already authenticated'));
           return true;
         }
+        if (!session.plainAllowed()) {
+          session.send(failure('encryption-required', 'use STARTTLS first'));
+          return true;
+        }
         if (stanza.attrs.mechanism !== 'PLAIN') {
           session.send(failure('invalid-mechanism'));
           return true;

@@ -1,15 +1,18 @@
-// RFC 6120 XMPP over TCP: socket, parser, stream header and footer; everything else is
-// the session's. STARTTLS is not offered yet (plain TCP is for loopback and tests; issue 5).
+// RFC 6120 XMPP over TCP: socket, parser, stream header and footer, and STARTTLS (§5)
+// when a certificate is configured; everything else is the session's.
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { Session, type BridgeContext } from '../session.js';
 import { StreamParser } from '../stream/parser.js';
-import { NS } from '../xml.js';
+import { el, NS } from '../xml.js';
 
 export interface TcpOptions {
   maxStanzaBytes: number;
   maxConnections: number;
   /** seconds without any byte before the stream is closed */
   idleSeconds: number;
+  /** offered as STARTTLS when set */
+  tls?: SecureContext;
 }
 
 export function createTcpTransport(ctx: BridgeContext, opts: TcpOptions): Server {
@@ -18,10 +21,10 @@ export function createTcpTransport(ctx: BridgeContext, opts: TcpOptions): Server
   return server;
 }
 
-function accept(socket: Socket, ctx: BridgeContext, opts: TcpOptions): void {
-  socket.setEncoding('utf8'); // split UTF-8 sequences are joined before the parser sees them
-  socket.setNoDelay(true);
-  socket.setTimeout(opts.idleSeconds * 1000, () => session.streamError('connection-timeout'));
+function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
+  let socket: Socket = raw;
+  raw.setNoDelay(true);
+  raw.setTimeout(opts.idleSeconds * 1000, () => session.streamError('connection-timeout'));
   let parser: StreamParser;
   const session = new Session({
     write: (xml) => {
@@ -33,29 +36,42 @@ function accept(socket: Socket, ctx: BridgeContext, opts: TcpOptions): void {
       `id='${id}' from='${domain}' version='1.0' xml:lang='en'>`,
     footer: () => '</stream:stream>',
     close: () => socket.end(),
-  }, ctx);
+  }, ctx, { loopback: isLoopback(raw.remoteAddress), canStartTls: !!opts.tls });
   const newParser = () => {
     const p = new StreamParser(opts.maxStanzaBytes, 'tcp');
     p.on('open', () => session.open());
-    p.on('stanza', (el) => {
-      session.handle(el).catch((err) => {
-        ctx.log.warn({ err: (err as Error).message }, 'xmpp stanza handler failed');
-      });
+    p.on('stanza', (stanza) => {
+      if (stanza.name === 'starttls' && stanza.attrs.xmlns === NS.tls) return startTls();
+      session.handle(stanza).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'xmpp stanza handler failed'));
     });
     p.on('close', () => {
       socket.write('</stream:stream>');
       session.close();
     });
-    p.on('error', (condition, text) => {
-      if (!session.closed && !socket.destroyed) {
-        // a header first if the client never got one, so the error is well-formed (RFC 6120 §4.9.1.1)
-        session.streamError(condition, text);
-      }
-    });
+    p.on('error', (condition, text) => session.streamError(condition, text));
     return p;
   };
+  const listen = (s: Socket) => {
+    s.setEncoding('utf8'); // split UTF-8 sequences are joined before the parser sees them
+    s.on('data', (chunk: string) => parser.write(chunk));
+    s.on('close', () => session.close());
+    s.on('error', () => session.close());
+  };
+  // RFC 6120 §5.4: <proceed/>, then TLS on the same socket and a fresh stream.
+  const startTls = () => {
+    if (!opts.tls || session.secure || session.user) return session.streamError('policy-violation', 'STARTTLS not possible now');
+    session.send(el('proceed', { xmlns: NS.tls }));
+    raw.removeAllListeners('data');
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: opts.tls });
+    socket = secure;
+    session.secure = true;
+    parser = newParser();
+    listen(secure);
+  };
   parser = newParser();
-  socket.on('data', (chunk: string) => parser.write(chunk));
-  socket.on('close', () => session.close());
-  socket.on('error', () => session.close());
+  listen(raw);
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  return !!addr && (addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'));
 }

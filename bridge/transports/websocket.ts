@@ -19,7 +19,7 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
     maxPayload: opts.maxStanzaBytes,
     handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
   });
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req: IncomingMessage) => {
     if (wss.clients.size > opts.maxConnections) return ws.close(1013, 'too many connections');
     let parser: StreamParser;
     const session = new Session({
@@ -28,7 +28,11 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
       header: (id, domain) => `<open xmlns='${FRAMING}' id='${id}' from='${domain}' version='1.0' xml:lang='en'/>`,
       footer: () => `<close xmlns='${FRAMING}'/>`,
       close: () => ws.close(1000),
-    }, ctx);
+    }, ctx, {
+      loopback: /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? ''),
+      // TLS is the HTTP front's job (wss://); a plain ws:// link counts as unencrypted
+      secure: 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted,
+    });
     const newParser = () => {
       const p = new StreamParser(opts.maxStanzaBytes, 'websocket');
       p.on('open', () => session.open());

@@ -2,6 +2,7 @@
 // except through the returned handle, and no process.env: main.ts owns both.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
@@ -94,6 +95,8 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes,
     maxConnections: config.limits.maxXmppConnections, startalkKeyFile: config.startalkRsaKeyFile,
+    plainPolicy: config.xmppPlain,
+    tls: config.xmppTls && { cert: readFileSync(config.xmppTls.certFile, 'utf8'), key: readFileSync(config.xmppTls.keyFile, 'utf8') },
     log: { warn: (o, m) => logger.warn(o, m) },
   });
   // WebSocket upgrades by path: GraphQL (graphql-ws) and XMPP (RFC 7395, Startalk's web path).

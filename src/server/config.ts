@@ -8,6 +8,10 @@ export interface Config {
   xmppPort: number | null;
   /** PEM private key for Startalk's RSA password form; unset: Startalk's published default */
   startalkRsaKeyFile?: string;
+  /** XMPP STARTTLS certificate chain and key files (PEM) */
+  xmppTls?: { certFile: string; keyFile: string };
+  /** where SASL PLAIN may run without TLS */
+  xmppPlain: 'always' | 'loopback' | 'never';
   domain: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -82,6 +86,13 @@ export function loadConfig(env: Env): Config {
     problems.push(`${k}=${JSON.stringify(raw)} must be true or false`);
     return def;
   };
+  const oneOf = <T extends string>(k: string, values: readonly T[], def: T): T => {
+    const raw = str(k)?.toLowerCase();
+    if (raw === undefined) return def;
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${k}=${JSON.stringify(raw)} must be one of ${values.join(', ')}`);
+    return def;
+  };
   const url = (k: string, schemes: string[]): string | undefined => {
     const raw = str(k);
     if (raw === undefined) return undefined;
@@ -106,6 +117,9 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
     startalkRsaKeyFile: str('STARTALK_RSA_PRIVATE_KEY_FILE'),
+    xmppTls: str('XMPP_TLS_CERT_FILE') && str('XMPP_TLS_KEY_FILE')
+      ? { certFile: str('XMPP_TLS_CERT_FILE')!, keyFile: str('XMPP_TLS_KEY_FILE')! } : undefined,
+    xmppPlain: oneOf('XMPP_PLAIN', ['always', 'loopback', 'never'] as const, 'loopback'),
     xmppPort: str('XMPP_PORT')?.toLowerCase() === 'off' ? null : int('XMPP_PORT', 5222, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
     domain,
@@ -144,6 +158,7 @@ export function loadConfig(env: Env): Config {
     },
     sessionTtlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
   };
+  if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
