@@ -7,6 +7,7 @@ import type { Core } from '../src/core/index.js';
 import { bind } from './modules/bind.js';
 import { chat } from './modules/chat.js';
 import { ping } from './modules/ping.js';
+import { carbons } from './modules/carbons.js';
 import { disco } from './modules/disco.js';
 import { mam } from './modules/mam.js';
 import { presence } from './modules/presence.js';
@@ -46,7 +47,7 @@ export interface Bridge {
 export function createBridge(opts: BridgeOptions): Bridge {
   const router = new Router();
   // Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat states) before chat.
-  for (const m of [sasl(), bind(), presence(), readmark(), typingModule(), chat(), revoke(), ping(), disco(), roster(), mam()]) {
+  for (const m of [sasl(), bind(), presence(), readmark(), typingModule(), chat(), revoke(), ping(), disco(), roster(), mam(), carbons()]) {
     router.use(m);
   }
   const sessions = new SessionRegistry();

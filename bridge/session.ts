@@ -40,6 +40,8 @@ export class Session {
   resource: string | null = null;
   /** null until the initial presence (Startalk: no chat delivery before it) */
   priority: number | null = null;
+  /** XEP-0280 enabled: copies in the standard form */
+  carbons = false;
   /** this session's presence device, once available */
   deviceId: string | null = null;
   /** msgIds this session sent itself: their echo is not delivered back to it */

@@ -190,6 +190,27 @@ describe('XMPP over TCP', () => {
     await a.c.stop();
   });
 
+  it('sends XEP-0280 carbons to a session that enabled them', async () => {
+    const main = await login('zack', 'password-123', 'main');
+    const side = await login('zack', 'password-123', 'side');
+    await main.c.send(xml('presence', {}, xml('priority', {}, '10')));
+    await side.c.send(xml('presence', {}, xml('priority', {}, '1')));
+    await side.c.iqCaller.set(xml('enable', { xmlns: 'urn:xmpp:carbons:2' }));
+    await sleep(100);
+    const xToken = await t.login('xena', 'password-123');
+    await t.ok('mutation { sendMessage(input:{to:"zack", body:"to the main session"}) { id } }', {}, xToken);
+    await main.waitFor((s) => s.getChildText('body') === 'to the main session');
+    const copy = await side.waitFor((s) => !!s.getChild('received', 'urn:xmpp:carbons:2'));
+    const inner = copy.getChild('received').getChild('forwarded').getChild('message');
+    expect(inner.attrs).toMatchObject({ from: 'xena@localhost', to: 'zack@localhost' });
+    expect(inner.getChildText('body')).toBe('to the main session');
+    await main.c.send(xml('message', { type: 'chat', to: 'xena@localhost' }, xml('body', { id: 'sent-copy' }, 'from main')));
+    const sent = await side.waitFor((s) => !!s.getChild('sent', 'urn:xmpp:carbons:2'));
+    expect(sent.getChild('sent').getChild('forwarded').getChild('message').attrs).toMatchObject({ from: 'zack@localhost', to: 'xena@localhost' });
+    await main.c.stop();
+    await side.c.stop();
+  });
+
   it('answers XEP-0199 ping', async () => {
     const a = await login('xena', 'password-123', 'pinger');
     await expect(a.c.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))).resolves.toBeUndefined(); // empty result

@@ -3,6 +3,7 @@
 import type { DomainEvent, EventOf } from '../../src/core/events/types.js';
 import type { Session } from '../session.js';
 import { el } from '../xml.js';
+import { CARBONS } from './carbons.js';
 import { CHATSTATES } from './typing.js';
 
 /** Starts taking the user's live events; called once the session is bound. */
@@ -92,10 +93,21 @@ async function deliverMessage(session: Session, ev: EventOf<'message.added'>): P
   if (peerId === null) return; // group messages: bridge part 2 (issue 6)
   const mine = m.senderId === session.user!.id;
   if (mine && session.sentHere.delete(m.msgId)) return; // the sending session has it (and its mstat)
-  if (!mine && !eligible(session)) return;
+  const direct = !mine && eligible(session);
+  if (!mine && !direct && !session.carbons) return;
   const other = await core.accounts.userById(mine ? peerId : m.senderId);
   const peerJid = `${other.username}@${domain}`;
   const body = el('body', { id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo ?? undefined, backupinfo: m.backupInfo ?? undefined }, m.body);
+  if (session.carbons && !direct) {
+    // XEP-0280: copies for a client that enabled carbons: <sent/> for its own messages, <received/> otherwise
+    const original = el('message', {
+      xmlns: 'jabber:client', type: 'chat', id: m.msgId,
+      from: mine ? session.bareJid : peerJid, to: mine ? peerJid : session.bareJid,
+    }, body);
+    session.send(el('message', { from: session.bareJid, to: session.jid, type: 'chat' },
+      el(mine ? 'sent' : 'received', { xmlns: CARBONS }, el('forwarded', { xmlns: 'urn:xmpp:forward:0' }, original))));
+    return;
+  }
   // COMPAT: a carbon reaches the sender's other sessions "from the peer" with carbon_message="true" (§14).
   session.send(el('message', {
     type: 'chat', id: m.msgId, from: peerJid, to: session.jid, msec_times: m.createdAt,

@@ -9,7 +9,7 @@ const ITEMS = 'http://jabber.org/protocol/disco#items';
 
 export const FEATURES = [
   INFO, ITEMS, 'urn:xmpp:ping', 'urn:xmpp:mam:2', 'http://jabber.org/protocol/rsm', 'urn:xmpp:receipts',
-  'http://jabber.org/protocol/chatstates', 'jabber:iq:roster',
+  'http://jabber.org/protocol/chatstates', 'jabber:iq:roster', 'urn:xmpp:carbons:2',
 ];
 
 export function disco(): Module {
