@@ -89,7 +89,9 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     if (path === '/graphql') return void gql.yoga(req, res);
     json(res, 404, { error: 'not found' });
   });
-  server.headersTimeout = 20_000;
+  // Longer than the usual 60 s idle timeout of load balancers, so they close first (no reuse race).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.requestTimeout = 60_000;
   const ws = gql.attachWebSocket();
   const bridge = createBridge({

@@ -5,7 +5,7 @@
 // row, whose lock is held to commit, so seq order is commit order on every node. After
 // each commit one frame covering all the positions it took is published on the bus.
 import type { Pool, PoolClient } from 'pg';
-import { forbidden, notFound } from '../../core/errors.js';
+import { forbidden, notFound, rateLimited } from '../../core/errors.js';
 import type { Announced, DomainEvent, Frame } from '../../core/events/types.js';
 import type { Announce, InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
@@ -21,7 +21,7 @@ type StateJob = { type: 'state'; reader: string; conversationId: string; seqs: s
 type OpJob = { type: 'op'; run: OpRun<unknown> } & Settle<unknown>;
 type Job = MsgJob | StateJob | OpJob;
 
-type Outcome = { job: Job; ok: true; value: unknown } | { job: Job; ok: false; error: unknown };
+type Outcome = { job: Job; ok: true; value: unknown; quiet?: boolean } | { job: Job; ok: false; error: unknown };
 
 export class StreamWriter {
   private queue: Job[] = [];
@@ -33,6 +33,8 @@ export class StreamWriter {
     private readonly pool: Pool,
     private readonly publish: (frame: Frame) => void,
     private readonly maxBatch = 500,
+    /** writes waiting beyond this are refused at once (RATE_LIMITED) instead of queueing without bound */
+    private readonly maxQueue = 10_000,
   ) {}
 
   insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult> {
@@ -54,6 +56,7 @@ export class StreamWriter {
   }
 
   private enqueue(job: Job): void {
+    if (this.queue.length >= this.maxQueue) return job.reject(rateLimited('the server is busy, retry shortly', 200));
     this.queue.push(job);
     if (!this.flushing) void this.drain();
   }
@@ -87,7 +90,7 @@ export class StreamWriter {
     const { outcomes, from, to } = result;
     if (to >= from) {
       const items: Announced[] = [];
-      for (const o of outcomes) if (o.ok && o.job.announce) items.push(...(o.job.announce as Announce<unknown>)(o.value));
+      for (const o of outcomes) if (o.ok && !o.quiet && o.job.announce) items.push(...(o.job.announce as Announce<unknown>)(o.value));
       this.publish({ from: from.toString(), to: to.toString(), items });
     }
     for (const o of outcomes) o.ok ? (o.job.resolve as (v: unknown) => void)(o.value) : o.job.reject(o.error);
@@ -131,7 +134,7 @@ export class StreamWriter {
         }
       }
       await attachMembers(client, msgJobs, outcomes);
-      await client.query('COMMIT');
+      // Before COMMIT, so that a failure here rolls everything back and the retry is exact.
       const missing = outcomes.filter((o) => o.ok && o.value === undefined);
       if (missing.length) {
         // Not inserted: a duplicate (sender, msgId), or the sender may not post there.
@@ -139,13 +142,12 @@ export class StreamWriter {
         for (const o of missing) {
           const { input } = o.job as MsgJob;
           const m = existing.get(`${input.senderId}/${input.msgId}`);
-          const idx = outcomes.indexOf(o);
-          o.job.announce = undefined; // nothing new was committed for it
-          outcomes[idx] = m
-            ? { job: o.job, ok: true, value: { message: m, created: false } }
+          outcomes[outcomes.indexOf(o)] = m
+            ? { job: o.job, ok: true, value: { message: m, created: false }, quiet: true } // nothing new to announce
             : { job: o.job, ok: false, error: await whyRefused(client, input) };
         }
       }
+      await client.query('COMMIT');
       return { outcomes, from, to };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
