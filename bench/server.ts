@@ -11,6 +11,8 @@ export interface Snapshot {
   memory: NodeJS.MemoryUsage;
   gcRan: boolean;
   subscriptions: number;
+  /** frames the event hub gave up waiting for (then re-read the log), if it counts them */
+  hubGaps?: number;
   httpConnections: number;
   writer: { batches: number; jobs: number };
   /** BENCH_TRACE=1: pool waits and writer transactions since the previous snapshot */
@@ -51,6 +53,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
     memory: process.memoryUsage(),
     gcRan: !!gc,
     subscriptions: app.core.hub.size,
+    hubGaps: (app.core.hub as { gaps?: number }).gaps,
     httpConnections,
     writer: { ...app.storage.writer.stats },
     eventLoopDelayMs,

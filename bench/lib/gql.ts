@@ -88,6 +88,10 @@ export function subscribeEvents(httpUrl: string, token: string, onMessage: (m: A
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${token}` },
     lazy: false,
+    onNonLazyError: (e) => {
+      const ev = e as { code?: number; reason?: string; message?: string };
+      errors.push(`connection: ${ev.code ?? ''} ${ev.reason ?? ev.message ?? String(e)}`);
+    },
     retryAttempts: 0,
     keepAlive: 0,
     on: {

@@ -1,8 +1,11 @@
 // Memory per idle subscribed WebSocket, measured in the server's own process (a child
-// started with --expose-gc): full GC + process.memoryUsage() before and after opening
-// `count` graphql-ws connections that each hold one events subscription and stay idle.
-// A warm-up batch is opened first and kept open, so code paths, JIT and lazily built
-// caches are in the baseline, not in the delta.
+// started with --expose-gc): full GC + process.memoryUsage() at the start and after each
+// of a few steps that open graphql-ws connections, each holding one events subscription
+// and then idle. The figure is memory growth per socket (RSS moves in page-sized
+// and GC-timed jumps, so one before/after pair can even come out negative): the median of
+// the per-step slopes, robust to a step in which unrelated memory was released. A warm-up
+// batch is opened first and kept open, so code paths, JIT and lazily built caches are in
+// the baseline, not in the slope.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Snapshot } from '../server.js';
 import { subscribeEvents, type Subscriber } from './gql.js';
@@ -11,9 +14,12 @@ import type { ServerHandle } from './server-handle.js';
 export interface MemoryResult {
   connections: number;
   method: string;
-  before: NodeJS.MemoryUsage;
-  after: NodeJS.MemoryUsage;
-  perConnectionBytes: { heapUsed: number; external: number; heapPlusExternal: number; rss: number };
+  /** server memory after each step: sockets opened so far (beyond the warm-up) and memoryUsage */
+  points: { sockets: number; memory: NodeJS.MemoryUsage }[];
+  /** median over the steps of (memory growth / sockets opened in the step), bytes per socket */
+  perConnectionBytes: { heapUsed: number; heapTotal: number; external: number; heapPlusExternal: number; rss: number };
+  /** plain (last - first) / sockets, for comparison */
+  perConnectionDeltaBytes: { heapUsed: number; rss: number };
   clientErrors: number;
 }
 
@@ -38,34 +44,48 @@ async function waitForSubscriptions(server: ServerHandle, n: number, timeoutMs: 
   }
 }
 
-export async function measureIdleSockets(server: ServerHandle, tokens: string[], count: number, warm = 50): Promise<MemoryResult> {
+export async function measureIdleSockets(
+  server: ServerHandle, tokens: string[], count: number, steps = 5, warm = 50,
+): Promise<MemoryResult> {
   const base = (await server.snapshot()).subscriptions;
-  const warmSubs = await openMany(server.url, tokens, warm, 50);
+  const all = await openMany(server.url, tokens, warm, 50);
   await waitForSubscriptions(server, base + warm, 30_000);
-  await sleep(500);
-  const before = await server.snapshot();
-  const subs = await openMany(server.url, tokens, count, 100);
-  await waitForSubscriptions(server, before.subscriptions + count, 60_000);
-  await sleep(1000); // let the last handshakes' garbage become garbage
-  const after = await server.snapshot();
-  const all = [...warmSubs, ...subs];
+  await sleep(2000); // start-up garbage (module transpiling, migrations) is returned to the OS by now
+  const first = await server.snapshot();
+  const points = [{ sockets: 0, memory: first.memory }];
+  for (let k = 1; k <= steps; k++) {
+    const target = Math.round((count * k) / steps);
+    all.push(...(await openMany(server.url, tokens, target - points[points.length - 1]!.sockets, 100)));
+    await waitForSubscriptions(server, first.subscriptions + target, 60_000);
+    await sleep(500); // let the last handshakes' garbage become garbage
+    points.push({ sockets: target, memory: (await server.snapshot()).memory });
+  }
   const clientErrors = all.reduce((n, s) => n + s.errors.length, 0);
   await Promise.all(all.map((s) => s.dispose()));
   await waitForGone(server, base);
 
-  const d = (k: keyof NodeJS.MemoryUsage) => Math.round((after.memory[k] - before.memory[k]) / count);
+  const slope = (k: keyof NodeJS.MemoryUsage) => Math.round(medianStepSlope(points.map((p) => [p.sockets, p.memory[k]])));
+  const last = points[points.length - 1]!.memory;
+  const delta = (k: keyof NodeJS.MemoryUsage) => Math.round((last[k] - first.memory[k]) / count);
   return {
     connections: count,
     method:
-      `server in a child process (${server.mode === 'child' ? 'the one under test' : 'separate from the in-process server'}), ` +
-      `${before.gcRan ? 'global.gc() x4' : 'NO forced GC (missing --expose-gc)'} then process.memoryUsage() ` +
-      `before/after opening ${count} idle graphql-ws connections with one events subscription each ` +
-      `(${warm} warm-up connections opened first and kept in the baseline); delta / ${count}`,
-    before: before.memory,
-    after: after.memory,
-    perConnectionBytes: { heapUsed: d('heapUsed'), external: d('external'), heapPlusExternal: d('heapUsed') + d('external'), rss: d('rss') },
+      'a fresh server child process (same database, no load before); ' +
+      `${first.gcRan ? 'global.gc() x4' : 'NO forced GC (missing --expose-gc)'} then process.memoryUsage() ` +
+      `after each of ${steps} steps opening ${count} idle graphql-ws connections in all, one events subscription each ` +
+      `(${warm} warm-up connections kept in the baseline); bytes per connection = median of the per-step slopes`,
+    points,
+    perConnectionBytes: { heapUsed: slope('heapUsed'), heapTotal: slope('heapTotal'), external: slope('external'), heapPlusExternal: slope('heapUsed') + slope('external'), rss: slope('rss') },
+    perConnectionDeltaBytes: { heapUsed: delta('heapUsed'), rss: delta('rss') },
     clientErrors,
   };
+}
+
+/** Median of the per-step slopes: robust to one step where unrelated memory was released. */
+function medianStepSlope(xy: [number, number][]): number {
+  const slopes = xy.slice(1).map(([x, y], i) => (y - xy[i]![1]) / (x - xy[i]![0])).sort((a, b) => a - b);
+  const m = slopes.length >> 1;
+  return slopes.length % 2 ? slopes[m]! : (slopes[m - 1]! + slopes[m]!) / 2;
 }
 
 async function waitForGone(server: ServerHandle, n: number): Promise<void> {

@@ -14,6 +14,12 @@ export async function recreateDatabase(url: string): Promise<void> {
   const admin = new pg.Client({ connectionString: u.toString() });
   await admin.connect();
   try {
+    // A second run must not pull the database from under a first one still going.
+    const busy = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (busy.rows[0]!.n > 0 && process.env.BENCH_FORCE_DROP !== '1') {
+      throw new Error(`database "${name}" has ${busy.rows[0]!.n} open connections (another bench run?); ` +
+        'wait, pick another BENCH_DATABASE_URL, or set BENCH_FORCE_DROP=1');
+    }
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${name}"`);
   } finally {

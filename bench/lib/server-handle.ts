@@ -38,15 +38,22 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
       else p?.resolve(m.result);
     });
   });
-  child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`bench server exited with ${code}`));
+  let closing = false;
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
     pending.clear();
+  };
+  child.on('exit', (code, signal) => {
+    if (!closing) process.stderr.write(`[bench] the server child exited unexpectedly (code ${code}, signal ${signal})\n`);
+    failAll(new Error(`bench server exited with ${code ?? signal}`));
   });
+  child.on('error', (err) => failAll(err)); // e.g. EPIPE on send after the child died
   const call = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
+      if (!child.connected) return reject(new Error('bench server is not running'));
       const id = nextId++;
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ id, type });
+      child.send({ id, type }, (err) => err && reject(err));
     });
   return {
     mode: 'child',
@@ -54,9 +61,10 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
     pid: child.pid!,
     snapshot: () => call<Snapshot>('snapshot'),
     async close() {
-      if (child.exitCode !== null) return;
+      closing = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
-      await Promise.race([call('close'), new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([call('close').catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
       const t = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(t);
