@@ -3,11 +3,11 @@
 // Reports deliveries/s reaching the clients, p50/p99 send->delivery latency, and the
 // database writes per message (commits and rows), for each rate step.
 // Run: npm run bench:fanout
-import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { GqlHttp, subscribeEvents, type Subscriber } from './lib/gql.js';
 import { recreateDatabase } from './lib/pg.js';
+import { bulkUsers } from './lib/users.js';
 import { startChild } from './lib/server-handle.js';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -32,19 +32,9 @@ async function main() {
   const http = new GqlHttp(server.url);
   const db = new pg.Pool({ connectionString: DB, max: 2 });
   try {
-    // Users and tokens written directly: scrypt for 500 logins would dominate set-up.
-    const names = Array.from({ length: MEMBERS }, (_, i) => `m${i}`);
-    const ids = (await db.query<{ id: string }>(
-      `INSERT INTO users (domain_id, username, display_name, password_hash)
-       SELECT d.id, u, u, 'scrypt$disabled' FROM domains d, unnest($1::text[]) u WHERE d.host = 'localhost' RETURNING id::text`,
-      [names],
-    )).rows.map((r) => r.id);
-    const tokens = ids.map(() => `stn_${randomBytes(24).toString('base64url')}`);
-    await db.query(
-      `INSERT INTO auth_sessions (user_id, token_hash, expires_at)
-       SELECT u, h, now() + interval '1 day' FROM unnest($1::bigint[], $2::text[]) x(u, h)`,
-      [ids, tokens.map((t) => createHash('sha256').update(t).digest('hex'))],
-    );
+    const members = await bulkUsers(db, 'm', MEMBERS);
+    const names = members.map((m) => m.name);
+    const tokens = members.map((m) => m.token);
     const g = await http.request<{ createGroup: { id: string } }>(
       'mutation($i:CreateGroupInput!){ createGroup(input:$i){ id } }', { i: { name: 'fanout', members: names.slice(1) } }, tokens[0],
     );

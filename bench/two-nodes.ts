@@ -2,11 +2,12 @@
 // their receivers are subscribed on node B (both nodes on one PostgreSQL and one Redis),
 // against the same workload on one node. Reports delivered messages/s and send->deliver
 // latency, and the ratio two nodes / one node. Run: npm run bench:nodes
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { GqlHttp, subscribeEvents, type Subscriber } from './lib/gql.js';
 import { recreateDatabase } from './lib/pg.js';
+import { bulkUsers } from './lib/users.js';
 import { startChild, type ServerHandle } from './lib/server-handle.js';
 
 const num = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -18,25 +19,9 @@ const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
-async function users(db: pg.Pool, prefix: string, n: number) {
-  const names = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-  const ids = (await db.query<{ id: string }>(
-    `INSERT INTO users (domain_id, username, display_name, password_hash)
-     SELECT d.id, u, u, 'scrypt$disabled' FROM domains d, unnest($1::text[]) u WHERE d.host = 'localhost' RETURNING id::text`,
-    [names],
-  )).rows.map((r) => r.id);
-  const tokens = ids.map(() => `stn_${randomBytes(24).toString('base64url')}`);
-  await db.query(
-    `INSERT INTO auth_sessions (user_id, token_hash, expires_at)
-     SELECT u, h, now() + interval '1 day' FROM unnest($1::bigint[], $2::text[]) x(u, h)`,
-    [ids, tokens.map((t) => createHash('sha256').update(t).digest('hex'))],
-  );
-  return names.map((name, i) => ({ name, token: tokens[i]! }));
-}
-
 async function run(label: string, sendTo: ServerHandle, receiveOn: ServerHandle, db: pg.Pool) {
-  const senders = await users(db, `${label}s`, PAIRS);
-  const receivers = await users(db, `${label}r`, PAIRS);
+  const senders = await bulkUsers(db, `${label}s`, PAIRS);
+  const receivers = await bulkUsers(db, `${label}r`, PAIRS);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let delivered = 0;
