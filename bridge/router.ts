@@ -24,6 +24,12 @@ export class Router {
   }
 
   async route(session: Session, stanza: Element): Promise<void> {
+    if (session.limiter.take('s') > 0) {
+      // A flood is answered, not processed; a client that keeps flooding loses its stream.
+      if (session.refusals.take('r') > 0) return session.streamError('policy-violation', 'too many stanzas');
+      if (stanza.name !== 'presence') session.send(stanzaError(stanza, 'wait', 'resource-constraint', 'slow down'));
+      return;
+    }
     const name = eventName(stanza);
     if (!session.user && !name.startsWith('sasl/')) {
       return session.streamError('not-authorized', 'authenticate first');

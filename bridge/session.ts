@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
+import { RateLimiter } from '../src/core/rate-limit.js';
 import type { Router } from './router.js';
 import type { StartalkKey } from './startalk-password.js';
 import { el, NS } from './xml.js';
@@ -40,6 +41,10 @@ export class Session {
   resource: string | null = null;
   /** null until the initial presence (Startalk: no chat delivery before it) */
   priority: number | null = null;
+  /** stanzas per second a client may send (burst 200); beyond, they are refused */
+  readonly limiter = new RateLimiter(100, 200, 1);
+  /** refusals allowed (burst 200, then 10/s) before the stream is closed */
+  readonly refusals = new RateLimiter(10, 200, 1);
   /** XEP-0280 enabled: copies in the standard form */
   carbons = false;
   /** this session's presence device, once available */

@@ -30,7 +30,8 @@ async function login(username: string, password: string, resource = 'r1') {
     service: `xmpp://127.0.0.1:${xmppPort}`, domain: 'localhost', resource,
     credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username, password }, 'PLAIN'),
   });
-  c.on('error', () => {});
+  const errors: string[] = [];
+  c.on('error', (e: { condition?: string; message?: string }) => errors.push(e.condition ?? e.message ?? String(e)));
   const stanzas: Stanza[] = [];
   c.on('stanza', (s: Stanza) => stanzas.push(s));
   await c.start();
@@ -44,7 +45,7 @@ async function login(username: string, password: string, resource = 'r1') {
       await sleep(20);
     }
   };
-  return { c, stanzas, waitFor };
+  return { c, stanzas, waitFor, errors };
 }
 
 describe('XMPP over TCP', () => {
@@ -235,5 +236,20 @@ describe('XMPP over TCP', () => {
     expect(await raw('<!DOCTYPE foo [<!ENTITY x "y">]><message/>')).toContain('restricted-xml');
     await expect(survivor.c.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))).resolves.toBeUndefined();
     await survivor.c.stop();
+  });
+});
+
+describe('XMPP flood control', () => {
+  it('refuses stanzas beyond the per-session rate, then closes a stream that keeps flooding', async () => {
+    const a = await login('xena', 'password-123', 'flood');
+    for (let i = 0; i < 600; i++) a.c.write(`<iq type='get' id='f${i}'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    const until = Date.now() + 5000;
+    while (Date.now() < until && !a.stanzas.some((s) => s.getChild('error')?.getChild('resource-constraint'))) await sleep(20);
+    expect(a.stanzas.some((s) => s.getChild('error')?.getChild('resource-constraint'))).toBe(true);
+    expect(a.stanzas.filter((s) => s.attrs.type === 'result').length).toBeGreaterThanOrEqual(200);
+    const closeBy = Date.now() + 5000;
+    while (Date.now() < closeBy && !a.errors.includes('policy-violation')) await sleep(20);
+    expect(a.errors).toContain('policy-violation');
+    await a.c.stop().catch(() => {});
   });
 });
