@@ -45,6 +45,8 @@ export class Session {
   readonly limiter = new RateLimiter(100, 200, 1);
   /** refusals allowed (burst 200, then 10/s) before the stream is closed */
   readonly refusals = new RateLimiter(10, 200, 1);
+  /** Startalk's per-session HTTP key, once issued */
+  sessionKey: string | null = null;
   /** XEP-0280 enabled: copies in the standard form */
   carbons = false;
   /** this session's presence device, once available */

@@ -1,6 +1,6 @@
 // The XMPP bridge over TCP with a real client (@xmpp/client): login forms, chat both ways
 // with GraphQL users, Startalk's mstat ack and priority rule, carbons, bad streams.
-import { constants, publicEncrypt } from 'node:crypto';
+import { constants, createHash, publicEncrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { client, xml } from '@xmpp/client';
@@ -210,6 +210,22 @@ describe('XMPP over TCP', () => {
     expect(sent.getChild('sent').getChild('forwarded').getChild('message').attrs).toMatchObject({ from: 'zack@localhost', to: 'xena@localhost' });
     await main.c.stop();
     await side.c.stop();
+  });
+
+  it('gives each session a Startalk time_key that dies with the session', async () => {
+    const a = await login('yuri', 'password-123', 'keyed');
+    await a.c.iqCaller.set(xml('session', { xmlns: 'urn:ietf:params:xml:ns:xmpp-session' }));
+    const p = await a.waitFor((s) => s.name === 'presence' && s.attrs.xmlns === 'config:xmpp:time_key');
+    const key = p.attrs.key_value as string;
+    expect(key).toMatch(/^[0-9A-F]{32}$/);
+    const yuri = (await t.ok('{ me { id } }', {}, await t.login('yuri', 'password-123'))).me.id;
+    const t0 = String(Date.now());
+    const k = createHash('md5').update(key + t0).digest('hex').toUpperCase();
+    expect(await t.app.core.sessionKeys.check(yuri, k, t0)).toBe(true);
+    expect(await t.app.core.sessionKeys.check(yuri, k, '1')).toBe(false);
+    await a.c.stop();
+    await sleep(100);
+    expect(await t.app.core.sessionKeys.check(yuri, k, t0)).toBe(false);
   });
 
   it('answers XEP-0199 ping', async () => {

@@ -49,3 +49,13 @@ it('reports ready only while Redis is connected', async () => {
   expect(r.status).toBe(200);
   expect(a.app.storage.bus.isReady()).toBe(true);
 });
+
+it('shares Startalk session keys between nodes, and forgets revoked ones', async () => {
+  const { createHash } = await import('node:crypto');
+  const user = await a.createUser('keyholder');
+  const key = await a.app.core.sessionKeys.issue(user.id);
+  const k = createHash('md5').update(`${key}123`).digest('hex').toUpperCase();
+  expect(await b.app.core.sessionKeys.check(user.id, k, '123')).toBe(true);
+  await a.app.core.sessionKeys.revoke(user.id, key);
+  expect(await b.app.core.sessionKeys.check(user.id, k, '123')).toBe(false);
+});

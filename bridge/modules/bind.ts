@@ -37,8 +37,18 @@ export function bind(): Module {
         startDelivery(session);
         return true;
       },
-      [`iq-set/${NS.session}:session`]: (session, iq) => {
+      [`iq-set/${NS.session}:session`]: async (session, iq) => {
         session.send(result(iq));
+        if (session.sessionKey) return true;
+        // COMPAT: Startalk answers the session IQ with the per-session HTTP key (PROTOCOL.md §2.5, §3.3);
+        // its web client waits for this presence before it declares itself ready.
+        const { sessionKeys } = session.ctx.core;
+        const key = await sessionKeys.issue(session.user!.id);
+        session.sessionKey = key;
+        session.onClose(() => void sessionKeys.revoke(session.user!.id, key).catch(() => {}));
+        session.send(el('presence', {
+          xmlns: 'config:xmpp:time_key', time_value: Math.floor(Date.now() / 1000), key_value: key,
+        }));
         return true;
       },
     },

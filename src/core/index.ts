@@ -5,6 +5,8 @@ import type { Bus, EventLog } from './events/ports.js';
 import { EventHub } from './events/hub.js';
 import type { GroupStore } from './groups/ports.js';
 import { GroupService, type GroupOptions } from './groups/service.js';
+import type { SessionKeyStore } from './keys/ports.js';
+import { SessionKeyService } from './keys/service.js';
 import type { MessageStore } from './messages/ports.js';
 import type { PresenceStore } from './presence/ports.js';
 import { PresenceService, type PresenceOptions } from './presence/service.js';
@@ -17,6 +19,7 @@ export interface CorePorts {
   events: EventLog;
   bus: Bus;
   presence: PresenceStore;
+  sessionKeys: SessionKeyStore;
 }
 
 export interface CoreOptions {
@@ -37,6 +40,7 @@ export interface Core {
   groups: GroupService;
   hub: EventHub;
   presence: PresenceService;
+  sessionKeys: SessionKeyService;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
@@ -53,5 +57,5 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
     ...opts.presence, contactsOf: (u) => ports.messages.contacts(u),
   });
   presence.start();
-  return { accounts, messages, groups, hub, presence };
+  return { accounts, messages, groups, hub, presence, sessionKeys: new SessionKeyService(ports.sessionKeys) };
 }

@@ -7,7 +7,10 @@ import type { Bus, EventLog } from '../core/events/ports.js';
 import type { GroupStore } from '../core/groups/ports.js';
 import type { MessageStore } from '../core/messages/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
+import type { SessionKeyStore } from '../core/keys/ports.js';
 import { createMemoryPresence } from './memory/presence.js';
+import { createMemorySessionKeys } from './memory/session-keys.js';
+import { createRedisSessionKeys } from './redis/session-keys.js';
 import { createRedisPresence } from './redis/presence.js';
 import { PgGroupStore } from './postgres/groups.js';
 import { createMemoryBus } from './memory/bus.js';
@@ -42,6 +45,7 @@ export interface Storage {
   events: EventLog;
   bus: Bus;
   presence: PresenceStore;
+  sessionKeys: SessionKeyStore;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
@@ -82,6 +86,12 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
       onError: (err) => cfg.log.error({ err: err.message }, 'redis presence error'),
     })
     : createMemoryPresence();
+  const sessionKeys = cfg.redisUrl
+    ? createRedisSessionKeys({
+      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs,
+      onError: (err) => cfg.log.error({ err: err.message }, 'redis session keys error'),
+    })
+    : createMemorySessionKeys();
   const messages = new PgMessageStore(pool, writer);
 
   return {
@@ -91,6 +101,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     events: messages,
     bus,
     presence,
+    sessionKeys,
     writer,
     async ready() {
       if (!bus.isReady()) return false;
@@ -105,6 +116,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
       closing = true;
       await bus.close();
       await presence.close();
+      await sessionKeys.close();
       await prisma.$disconnect();
       await pool.end();
       await embedded?.stop();
