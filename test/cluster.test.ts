@@ -115,7 +115,7 @@ describe('two nodes', () => {
     await b.kill();
     await waitFor(async () => !(await gql(a, PRESENCE, {}, users.alice!.token)).presence[0].online, 'carol offline', 10_000);
     const offlineAfter = Date.now() - killedAt;
-    expect(offlineAfter).toBeLessThan(2_000 + 1_500); // TTL 2 s (+ polling slack)
+    expect(offlineAfter).toBeLessThan(2_000 + 3_000); // TTL 2 s, plus slack for a loaded CI machine
     await waitFor(async () => watch.items.some((e) => e.presenceChanges.user.username === 'carol' && !e.presenceChanges.online), 'offline event', 10_000);
     carolOnB.stop();
     watch.stop();
