@@ -41,6 +41,15 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dbPoolSize: config.dbPoolSize,
     log: { info: (m) => logger.info(m), error: (o, m) => logger.error(o, m) },
   });
+  try {
+    return await assemble(config, logger, storage, nodeId, presenceTtlMs);
+  } catch (err) {
+    await storage.close().catch(() => {}); // a half-built app must not keep connections or the embedded database
+    throw err;
+  }
+}
+
+async function assemble(config: Config, logger: Logger, storage: Storage, nodeId: string, presenceTtlMs: number): Promise<App> {
   const core = await createCore(storage, {
     domain: config.domain,
     sessionTtlMs: config.sessionTtlDays * 86_400_000,
