@@ -183,6 +183,17 @@ describe('XMPP over TCP', () => {
     const lastPage = await page([xml('max', {}, '2'), xml('before')], 'q4');
     expect(lastPage.rows).toEqual(expected.slice(-2));
 
+    // without `with`: the whole 1:1 archive, across peers, in order
+    const all = await a.c.iqCaller.request(xml('iq', { type: 'set', id: 'qall' }, xml('query', { xmlns: 'urn:xmpp:mam:2', queryid: 'qall' },
+      xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '100')))));
+    expect(all.getChild('fin').attrs.complete).toBe('true');
+    const archive = a.stanzas.filter((s) => s.getChild('result', 'urn:xmpp:mam:2')?.attrs.queryid === 'qall');
+    const ids = archive.map((s) => BigInt(s.getChild('result').attrs.id));
+    expect(ids).toEqual([...ids].sort((p, q) => (p < q ? -1 : 1)));
+    const peers = new Set(archive.map((s) => s.getChild('result').getChild('forwarded').getChild('message').attrs.from));
+    expect(peers.size).toBeGreaterThan(1); // zack and yuri (and xena herself)
+    expect(archive.map((s) => s.getChild('result').getChild('forwarded').getChild('message').getChildText('body'))).toEqual(expect.arrayContaining(expected.map((e: any) => e[1])));
+
     const info = await a.c.iqCaller.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }), 'localhost');
     expect(info.getChildren('feature').map((f: any) => f.attrs.var)).toContain('urn:xmpp:mam:2');
     const ros = await a.c.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));

@@ -1,6 +1,6 @@
 // XEP-0313: Message Archive Management <https://xmpp.org/extensions/xep-0313.html> with
-// XEP-0059 RSM paging, answered from the core's history (one conversation per query:
-// the `with` field is required here). Archive ids are the core's message ids.
+// XEP-0059 RSM paging, answered from the core's history: one conversation with `with`,
+// else the user's whole 1:1 archive. Archive ids are the core's message ids.
 import type { Element } from 'ltx';
 import type { Message } from '../../src/core/messages/types.js';
 import type { Module } from '../router.js';
@@ -23,10 +23,6 @@ export function mam(): Module {
       [`iq-set/${MAM}:query`]: async (session, iq) => {
         const query = iq.getChild('query', MAM)!;
         const withJid = field(query, 'with');
-        if (!withJid) {
-          session.send(stanzaError(iq, 'modify', 'bad-request', 'give the "with" field: archives are per conversation'));
-          return true;
-        }
         const set = query.getChild('set', RSM);
         const max = Math.min(Math.max(Number(set?.getChildText('max') ?? 50) || 50, 1), MAX_PAGE);
         const before = set?.getChild('before');
@@ -41,10 +37,12 @@ export function mam(): Module {
         }
         const { core } = session.ctx;
         try {
-          const conv = await core.messages.directWith(session.user!, bare(withJid).split('@', 1)[0]!);
-          const page = await core.messages.history(session.user!, conv.id, backward
-            ? { beforeSeq: beforeId, limit: max, from: 'newest' }
-            : { afterSeq: after, limit: max, from: 'oldest' });
+          const range = backward
+            ? { beforeSeq: beforeId, limit: max, from: 'newest' as const }
+            : { afterSeq: after, limit: max, from: 'oldest' as const };
+          const page = withJid
+            ? await core.messages.history(session.user!, (await core.messages.directWith(session.user!, bare(withJid).split('@', 1)[0]!)).id, range)
+            : await core.messages.archive(session.user!, range);
           const msgs = backward ? [...page.messages].reverse() : page.messages;
           for (const m of msgs) await sendResult(session, query.attrs.queryid, m);
           const rsm = el('set', { xmlns: RSM });

@@ -52,6 +52,8 @@ export interface MessageStore {
   seqsByMsgIds(conversationId: ConversationId, senderId: UserId, msgIds: string[]): Promise<string[]>;
   /** One message by seq, in any conversation (callers check access). */
   messageBySeq(seq: string): Promise<Message | null>;
+  /** A page of all the user's 1:1 messages (their personal archive), by seq. */
+  directArchive(userId: UserId, page: PageRequest): Promise<Message[]>;
   /** Messages by seq within one conversation. */
   messagesBySeq(conversationId: ConversationId, seqs: string[]): Promise<Message[]>;
   /** The user's conversations, most recent first, with last message and unread count. */

@@ -208,6 +208,13 @@ export class MessageService {
     return { messages: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
   }
 
+  /** The viewer's whole 1:1 archive, paged like history (XMPP archive queries without a peer). */
+  async archive(viewer: User, page: PageRequest): Promise<{ messages: Message[]; hasMore: boolean }> {
+    if (page.limit < 1 || page.limit > this.opts.maxPageSize) badField('max', `must be 1-${this.opts.maxPageSize}`);
+    const rows = await this.store.directArchive(viewer.id, { ...page, limit: page.limit + 1 });
+    return { messages: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+  }
+
   async messagesBySeq(viewer: User, conversationId: ConversationId, seqs: string[]): Promise<Message[]> {
     const conv = await this.conversationFor(viewer, conversationId);
     return this.store.messagesBySeq(conv.id, seqs);

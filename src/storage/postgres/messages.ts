@@ -204,6 +204,22 @@ export class PgMessageStore implements MessageStore, EventLog {
     return r.rows[0] ? rowToMessage(r.rows[0]) : null;
   }
 
+  async directArchive(userId: UserId, page: PageRequest): Promise<Message[]> {
+    // conversation_members_user_id_idx, then messages_conversation_id_seq_idx per conversation
+    const conds = [`conversation_id IN (SELECT cm.conversation_id FROM conversation_members cm
+                     JOIN conversations c ON c.id = cm.conversation_id AND c.kind = 'direct' WHERE cm.user_id = $1)`];
+    const args: unknown[] = [userId];
+    if (page.beforeSeq !== undefined) args.push(page.beforeSeq), conds.push(`seq < $${args.length}`);
+    if (page.afterSeq !== undefined) args.push(page.afterSeq), conds.push(`seq > $${args.length}`);
+    args.push(page.limit);
+    const r = await this.pool.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${conds.join(' AND ')}
+        ORDER BY seq ${page.from === 'newest' ? 'DESC' : 'ASC'} LIMIT $${args.length}`,
+      args,
+    );
+    return r.rows.map(rowToMessage);
+  }
+
   async messagesBySeq(conversationId: ConversationId, seqs: string[]): Promise<Message[]> {
     const r = await this.pool.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = ANY($2::bigint[]) ORDER BY seq`,
