@@ -175,19 +175,9 @@ export class PgMessageStore implements MessageStore, EventLog {
     }, same);
   }
 
-  async history(conversationId: ConversationId, page: PageRequest): Promise<Message[]> {
+  history(conversationId: ConversationId, page: PageRequest): Promise<Message[]> {
     // messages_conversation_id_seq_idx
-    const conds = ['conversation_id = $1'];
-    const args: unknown[] = [conversationId];
-    if (page.beforeSeq !== undefined) args.push(page.beforeSeq), conds.push(`seq < $${args.length}`);
-    if (page.afterSeq !== undefined) args.push(page.afterSeq), conds.push(`seq > $${args.length}`);
-    args.push(page.limit);
-    const r = await this.pool.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${conds.join(' AND ')}
-        ORDER BY seq ${page.from === 'newest' ? 'DESC' : 'ASC'} LIMIT $${args.length}`,
-      args,
-    );
-    return r.rows.map(rowToMessage);
+    return this.page('conversation_id = $1', conversationId, page);
   }
 
   async seqsByMsgIds(conversationId: ConversationId, senderId: UserId, msgIds: string[]): Promise<string[]> {
@@ -204,11 +194,19 @@ export class PgMessageStore implements MessageStore, EventLog {
     return r.rows[0] ? rowToMessage(r.rows[0]) : null;
   }
 
-  async directArchive(userId: UserId, page: PageRequest): Promise<Message[]> {
+  directArchive(userId: UserId, page: PageRequest): Promise<Message[]> {
     // conversation_members_user_id_idx, then messages_conversation_id_seq_idx per conversation
-    const conds = [`conversation_id IN (SELECT cm.conversation_id FROM conversation_members cm
-                     JOIN conversations c ON c.id = cm.conversation_id AND c.kind = 'direct' WHERE cm.user_id = $1)`];
-    const args: unknown[] = [userId];
+    return this.page(
+      `conversation_id IN (SELECT cm.conversation_id FROM conversation_members cm
+        JOIN conversations c ON c.id = cm.conversation_id AND c.kind = 'direct' WHERE cm.user_id = $1)`,
+      userId, page,
+    );
+  }
+
+  /** One page of messages matching `scope` (which uses $1 = scopeArg), bounded and ordered by seq. */
+  private async page(scope: string, scopeArg: string, page: PageRequest): Promise<Message[]> {
+    const conds = [scope];
+    const args: unknown[] = [scopeArg];
     if (page.beforeSeq !== undefined) args.push(page.beforeSeq), conds.push(`seq < $${args.length}`);
     if (page.afterSeq !== undefined) args.push(page.afterSeq), conds.push(`seq > $${args.length}`);
     args.push(page.limit);
