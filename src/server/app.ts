@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
+import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
 import type { Config } from './config.js';
@@ -81,6 +82,13 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     logError: (err) => logger.error({ err }, 'unexpected error in a GraphQL operation'),
   });
 
+  // The navigation advertises the ports actually listened on (set in listen()).
+  const nav = { publicUrl: config.publicUrl, xmppPort: null as number | null, pbPort: null as number | null, version: 1 };
+  const legacy = createLegacyEdge({
+    core, domain: config.domain, maxBodyBytes: config.limits.maxRequestBytes,
+    log: { error: (o, m) => logger.error(o, m) },
+    nav,
+  });
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
@@ -96,6 +104,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       return;
     }
     if (path === '/graphql') return void gql.yoga(req, res);
+    if (legacy.handle(req, res)) return;
     json(res, 404, { error: 'not found' });
   });
   // Longer than the usual 60 s idle timeout of load balancers, so they close first (no reuse race).
@@ -134,6 +143,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       const httpPort = await listenOn(server, port);
       const xmppPort = config.xmppPort === null ? null : await listenOn(bridge.tcp, port === 0 ? 0 : config.xmppPort);
       app.bridgePort = xmppPort;
+      nav.xmppPort = xmppPort;
       return { port: httpPort, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/graphql`, xmppPort };
     },
     async close() {

@@ -13,6 +13,10 @@ export interface Config {
   /** where SASL PLAIN may run without TLS */
   xmppPlain: 'always' | 'loopback' | 'never';
   domain: string;
+  /** the URL clients reach this server at, for the Startalk navigation; unset: the request's Host */
+  publicUrl?: string;
+  /** admin HTTP compatible with Startalk's :10050 interface: off unless ADMIN_API_KEY is set */
+  adminApiKey?: string;
   databaseUrl?: string;
   redisUrl?: string;
   /** key/channel prefix, so deployments can share one Redis */
@@ -123,6 +127,8 @@ export function loadConfig(env: Env): Config {
     xmppPort: str('XMPP_PORT')?.toLowerCase() === 'off' ? null : int('XMPP_PORT', 5222, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
     domain,
+    publicUrl: url('PUBLIC_URL', ['http:', 'https:']),
+    adminApiKey: str('ADMIN_API_KEY'),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: str('REDIS_PREFIX') ?? 'stn',
@@ -158,6 +164,8 @@ export function loadConfig(env: Env): Config {
     },
     sessionTtlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
   };
+  const apiKey = str('ADMIN_API_KEY');
+  if (apiKey !== undefined && apiKey.length < 16) problems.push('ADMIN_API_KEY must be at least 16 characters');
   if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -1,0 +1,57 @@
+// The q_ckey check OpenResty made before every authenticated call (../shared/startalk/PROTOCOL.md §3.3).
+import type { IncomingMessage } from 'node:http';
+import type { User } from '../core/accounts/types.js';
+import type { Core } from '../core/index.js';
+import { ERR, LegacyError } from './http.js';
+
+export interface CKey {
+  u: string;
+  k: string;
+  d?: string;
+  t: string;
+}
+
+/** The q_ckey value from the cookie, else from the `qcookie` header (COMPAT: mobile clients). */
+export function ckeyFrom(req: IncomingMessage): string | null {
+  for (const header of [req.headers.cookie, req.headers.qcookie]) {
+    const raw = Array.isArray(header) ? header.join(';') : header;
+    if (!raw) continue;
+    for (const part of raw.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === 'q_ckey') return decodeURIComponent(part.slice(eq + 1).trim());
+    }
+  }
+  return null;
+}
+
+/** base64 of `u=..&k=..&d=..&t=..` in any order (Android adds `&sk=`, ignored). */
+export function parseCKey(value: string): CKey | null {
+  let text: string;
+  try {
+    text = Buffer.from(value, 'base64').toString('utf8');
+  } catch {
+    return null;
+  }
+  const params = new URLSearchParams(text);
+  const u = params.get('u');
+  const k = params.get('k');
+  if (!u || !k) return null;
+  return { u, k, d: params.get('d') ?? undefined, t: params.get('t') ?? '' };
+}
+
+/** The user a request's q_ckey proves, or a LegacyError 5000 (COMPAT: HTTP 200, ret false). */
+export async function authenticateCKey(core: Core, domain: string, req: IncomingMessage): Promise<User> {
+  const raw = ckeyFrom(req);
+  if (!raw) throw new LegacyError(ERR.CKEY, 'ckey is missing');
+  const ck = parseCKey(raw);
+  if (!ck) throw new LegacyError(ERR.CKEY, 'ckey is malformed');
+  if (ck.d && ck.d.toLowerCase() !== domain) throw new LegacyError(ERR.CKEY, 'ckey is wrong');
+  let user: User;
+  try {
+    user = await core.accounts.findByAddress(ck.u);
+  } catch {
+    throw new LegacyError(ERR.CKEY, 'ckey is wrong');
+  }
+  if (user.frozen || !(await core.sessionKeys.check(user.id, ck.k, ck.t))) throw new LegacyError(ERR.CKEY, 'ckey is wrong');
+  return user;
+}

@@ -1,0 +1,19 @@
+// The legacy HTTP edge: what Startalk clients call over HTTP after the socket login
+// (../shared/startalk/PROTOCOL.md §6), answered from the core. A peer of src/graphql and
+// bridge/: it calls core only. Each feature's routes live in their own file.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { navRoutes } from './nav.js';
+import { LegacyRouter, type LegacyDeps } from './router.js';
+
+export type { LegacyDeps } from './router.js';
+
+export interface LegacyEdge {
+  /** true when the request was a legacy endpoint (and is being answered) */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
+  const router = new LegacyRouter(deps);
+  router.add(...navRoutes(deps, deps.nav));
+  return { handle: (req, res) => router.handle(req, res) };
+}

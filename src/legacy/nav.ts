@@ -1,0 +1,81 @@
+// Navigation JSON (../shared/startalk/PROTOCOL.md §6.1, §13 A.1), generated from the server's
+// own configuration: domain, host, ports and URLs have one source of truth.
+import type { IncomingMessage } from 'node:http';
+import { sendJson } from './http.js';
+import { RAW, type LegacyDeps, type LegacyRoute } from './router.js';
+
+export interface NavOptions {
+  /** the URL clients reach this server at (scheme://host[:port]); unset: taken from the request's Host */
+  publicUrl?: string;
+  xmppPort: number | null;
+  pbPort: number | null;
+  /** bumped when the navigation changes; clients compare it (notify presence category 3) */
+  version: number;
+}
+
+export function baseUrl(opts: NavOptions, req: IncomingMessage): URL {
+  if (opts.publicUrl) return new URL(opts.publicUrl);
+  const proto = req.headers['x-forwarded-proto'] === 'https' || (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const host = String(req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost').split(',')[0]!.trim();
+  try {
+    return new URL(`${proto}://${host}`);
+  } catch {
+    return new URL(`${proto}://localhost`);
+  }
+}
+
+export function navigation(deps: LegacyDeps, opts: NavOptions, req: IncomingMessage, nauth: boolean) {
+  const base = baseUrl(opts, req);
+  const root = base.origin + base.pathname.replace(/\/$/, '');
+  const wsRoot = root.replace(/^http/, 'ws');
+  // COMPAT: port numbers are numbers here but clients tolerate strings; ports that are off are left out.
+  const pb = opts.pbPort ?? undefined;
+  const xmpp = opts.xmppPort ?? undefined;
+  return {
+    Login: { loginType: nauth ? 'newpassword' : 'password' },
+    // COMPAT: "baseaddess" (sic) is the key every Startalk client reads.
+    baseaddess: {
+      domain: deps.domain,
+      xmpp: base.hostname,
+      protobufPort: pb,
+      protobufPcPort: pb,
+      xmppport: xmpp,
+      xmppmport: xmpp,
+      socketurl: `${wsRoot}/websocket`,
+      httpurl: `${root}/newapi`,
+      javaurl: `${root}/package`,
+      fileurl: root,
+      apiurl: `${root}/api`,
+      simpleapiurl: `${root}/api`,
+      pubkey: 'rsa_public_key',
+      shareurl: `${root}/py/sharemsg`,
+      domainhost: base.hostname,
+      appWeb: root,
+      resetPwdUrl: '',
+    },
+    imConfig: { isToC: false, RsaEncodeType: 1, showOrganizational: true, mail: '', foundConfigUrl: '' },
+    ability: { searchurl: `${root}/py/search`, new_searchurl: `${root}/py/search`, showmsgstat: true },
+    version: opts.version,
+  };
+}
+
+export function navRoutes(deps: LegacyDeps, opts: NavOptions): LegacyRoute[] {
+  const handle: LegacyRoute['handle'] = async ({ req, res, url }) => {
+    const c = url.searchParams.get('c')?.trim().toLowerCase();
+    if (c && c !== deps.domain) {
+      // A client configured for another domain must not be sent here half-working (Startalk's
+      // most reported setup problem): say so plainly.
+      sendJson(res, 404, { ret: false, errcode: 404, errmsg: `this server serves domain "${deps.domain}", not "${c.slice(0, 100)}"` });
+      return RAW;
+    }
+    sendJson(res, 200, navigation(deps, opts, req, url.searchParams.get('nauth') === 'true'));
+    return RAW;
+  };
+  return [
+    { path: 'nck/qtalk_nav.qunar', auth: 'none', handle },
+    { path: '/startalk_nav', auth: 'none', handle },
+    { path: '/newapi/nck/startalk_nav', auth: 'none', handle },
+    // COMPAT: data is unix seconds
+    { path: 'base/getservertime.qunar', auth: 'ckey', handle: async () => Math.floor(Date.now() / 1000) },
+  ];
+}

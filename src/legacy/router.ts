@@ -1,0 +1,112 @@
+// Routes of the legacy HTTP edge. OpenResty served every ihs endpoint under two prefixes,
+// /newapi/… and /package/qtapi/… (../shared/startalk/PROTOCOL.md §1.2); a route is declared
+// once by its ihs path and answered under both.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { User } from '../core/accounts/types.js';
+import { isAppError } from '../core/errors.js';
+import type { Core } from '../core/index.js';
+import { authenticateCKey } from './ckey.js';
+import type { NavOptions } from './nav.js';
+import { ERR, LegacyError, envelope, readJson, refusal, sendJson } from './http.js';
+
+export interface LegacyDeps {
+  core: Core;
+  domain: string;
+  /** limit for JSON bodies */
+  maxBodyBytes: number;
+  log: { error: (o: object, m: string) => void };
+  nav: NavOptions;
+}
+
+export interface LegacyCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** the user proven by q_ckey (routes with auth 'ckey') */
+  user: User;
+  /** the parsed JSON body ({} when empty) */
+  body: unknown;
+}
+
+export interface LegacyRoute {
+  /**
+   * ihs path below the prefix, e.g. 'nck/qtalk_nav.qunar' or 'gethistory.qunar' (answered at
+   * /newapi/<path> and /package/qtapi/<path>); a path starting with '/' is absolute.
+   */
+  path: string;
+  /** 'ckey': q_ckey required (COMPAT: everything outside nck/ was checked by OpenResty) */
+  auth: 'ckey' | 'none';
+  /**
+   * Returns the envelope's data (or {data, extra} through `withExtra`), or answers itself
+   * with `call.res` and returns RAW.
+   */
+  handle(call: LegacyCall): Promise<unknown>;
+  /** read no JSON body: the handler streams it (uploads) */
+  rawBody?: boolean;
+}
+
+export const RAW = Symbol('raw response');
+const EXTRA = Symbol('extra envelope fields');
+
+/** data plus fields beside it in the envelope (COMPAT: get_increment_mucs puts `version` there). */
+export function withExtra(data: unknown, extra: Record<string, unknown>) {
+  return { [EXTRA]: extra, data };
+}
+
+const PREFIXES = ['/newapi/', '/package/qtapi/', '/im_http_service/newapi/'];
+
+export class LegacyRouter {
+  private readonly routes = new Map<string, LegacyRoute>();
+
+  constructor(private readonly deps: LegacyDeps) {}
+
+  add(...routes: LegacyRoute[]): this {
+    for (const r of routes) {
+      if (r.path.startsWith('/')) this.routes.set(r.path, r);
+      else for (const p of PREFIXES) this.routes.set(p + r.path, r);
+    }
+    return this;
+  }
+
+  /** Answers the request when a route matches; false lets the server try its other edges. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = this.routes.get(url.pathname.replace(/\/{2,}/g, '/'));
+    if (!route) return false;
+    void this.run(route, req, res, url);
+    return true;
+  }
+
+  private async run(route: LegacyRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      const user = route.auth === 'ckey' ? await authenticateCKey(this.deps.core, this.deps.domain, req) : (undefined as unknown as User);
+      const body = route.rawBody || req.method === 'GET' || req.method === 'HEAD' ? {} : await readJson(req, this.deps.maxBodyBytes);
+      const out = await route.handle({ req, res, url, user, body });
+      if (out === RAW) return;
+      if (out && typeof out === 'object' && EXTRA in out) {
+        const o = out as { [EXTRA]: Record<string, unknown>; data: unknown };
+        return sendJson(res, 200, envelope(o.data, o[EXTRA]));
+      }
+      sendJson(res, 200, envelope(out));
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const e = toLegacyError(err);
+      if (e.errcode === ERR.INTERNAL) this.deps.log.error({ err, path: url.pathname }, 'legacy HTTP call failed');
+      sendJson(res, e.httpStatus, refusal(e), e.httpStatus === 413 ? { connection: 'close' } : {});
+    }
+  }
+}
+
+/** Domain errors (src/core/errors.ts) keep their message; anything else is an opaque 500. */
+function toLegacyError(err: unknown): LegacyError {
+  if (err instanceof LegacyError) return err;
+  if (isAppError(err)) {
+    if (err.code === 'INTERNAL') return new LegacyError(ERR.INTERNAL, 'internal error');
+    const code = ({ NOT_FOUND: ERR.NOT_FOUND, FORBIDDEN: ERR.FORBIDDEN, UNAUTHENTICATED: ERR.FORBIDDEN } as Record<string, number>)[err.code];
+    return new LegacyError(code ?? ERR.BAD_INPUT, err.message);
+  }
+  return new LegacyError(ERR.INTERNAL, 'internal error');
+}
