@@ -18,7 +18,7 @@ import { typingModule } from './modules/typing.js';
 import { sasl } from './modules/sasl.js';
 import { Router } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
-import { loadStartalkKey } from './startalk-password.js';
+import { loadStartalkKey } from '../src/core/accounts/startalk-rsa.js';
 import { createTcpTransport } from './transports/tcp.js';
 import { createWebSocketTransport } from './transports/websocket.js';
 

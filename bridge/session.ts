@@ -7,7 +7,7 @@ import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
 import { RateLimiter } from '../src/core/rate-limit.js';
 import type { Router } from './router.js';
-import type { StartalkKey } from './startalk-password.js';
+import type { StartalkKey } from '../src/core/accounts/startalk-rsa.js';
 import { el, NS } from './xml.js';
 
 export interface Transport {

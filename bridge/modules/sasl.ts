@@ -1,6 +1,8 @@
-// RFC 6120 §6 SASL, RFC 4616 PLAIN; password forms of ../shared/startalk/PROTOCOL.md §3.1.
+// RFC 6120 §6 SASL, RFC 4616 PLAIN; password forms (plain, RSA JSON, nauth token, GraphQL token) of ../shared/startalk/PROTOCOL.md §3.1.
+import type { AuthSession } from '../../src/core/accounts/types.js';
 import type { Module } from '../router.js';
-import { decryptStartalkPassword } from '../startalk-password.js';
+import type { Session } from '../session.js';
+import { decryptStartalkPassword } from '../../src/core/accounts/startalk-rsa.js';
 import { el, NS } from '../xml.js';
 
 const failure = (condition: string, text?: string) =>
@@ -31,15 +33,16 @@ export function sasl(): Module {
         const username = authcid.split('@', 1)[0]!;
         const { core } = session.ctx;
         try {
-          if (password.startsWith('stn_')) {
-            // (d) a GraphQL session token: the socket lives and dies with that session.
-            const auth = await core.accounts.authenticate(password);
+          const auth = password.startsWith('stn_') ? await core.accounts.authenticate(password)
+            : password.startsWith('{') ? await nauth(session, password) : undefined;
+          if (auth !== undefined) {
+            // (d) a GraphQL session token, or (c) the token of the legacy token login: the
+            // socket lives and dies with that session.
             if (!auth || auth.user.username !== username.toLowerCase()) throw new Error('bad token');
             session.authSession = auth;
             session.user = auth.user;
           } else {
             // (b) Startalk's RSA-encrypted JSON, else (a) the plain password.
-            // TODO (issue 5): (c) {"nauth":{…}} tokens from the legacy token login (issue 7).
             const rsa = decryptStartalkPassword(password, session.ctx.startalkKey);
             if (rsa?.u && rsa.u.toLowerCase() !== username.toLowerCase()) throw new Error('user mismatch');
             session.user = await core.accounts.checkPassword(username, rsa ? rsa.p : password);
@@ -54,4 +57,29 @@ export function sasl(): Module {
       },
     },
   };
+}
+
+/**
+ * COMPAT: {"nauth":{"u","p","mk"}} where p is qtlogin's `t`, itself a JSON string
+ * {"token","mk"} (PROTOCOL.md §3.1 step 3, §3.2); p given as an object is accepted too.
+ * undefined when the password is not this form (then it is tried as a plain password).
+ */
+async function nauth(session: Session, password: string): Promise<AuthSession | null | undefined> {
+  let outer: { nauth?: { p?: unknown } };
+  try {
+    outer = JSON.parse(password) as typeof outer;
+  } catch {
+    return undefined;
+  }
+  if (!outer || typeof outer !== 'object' || !outer.nauth || typeof outer.nauth !== 'object') return undefined;
+  let p = outer.nauth.p;
+  if (typeof p === 'string' && p.trim().startsWith('{')) {
+    try {
+      p = JSON.parse(p);
+    } catch {
+      return null;
+    }
+  }
+  const token = typeof p === 'string' ? p : (p as { token?: unknown } | null)?.token;
+  return typeof token === 'string' ? session.ctx.core.accounts.authenticate(token) : null;
 }

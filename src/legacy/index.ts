@@ -2,6 +2,7 @@
 // (../shared/startalk/PROTOCOL.md §6), answered from the core. A peer of src/graphql and
 // bridge/: it calls core only. Each feature's routes live in their own file.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { loginRoutes } from './login.js';
 import { navRoutes } from './nav.js';
 import { LegacyRouter, type LegacyDeps } from './router.js';
 
@@ -15,5 +16,6 @@ export interface LegacyEdge {
 export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   const router = new LegacyRouter(deps);
   router.add(...navRoutes(deps, deps.nav));
+  router.add(...loginRoutes(deps, deps.startalkKey));
   return { handle: (req, res) => router.handle(req, res) };
 }

@@ -2,6 +2,7 @@
 // /newapi/… and /package/qtapi/… (../shared/startalk/PROTOCOL.md §1.2); a route is declared
 // once by its ihs path and answered under both.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StartalkKey } from '../core/accounts/startalk-rsa.js';
 import type { User } from '../core/accounts/types.js';
 import { isAppError } from '../core/errors.js';
 import type { Core } from '../core/index.js';
@@ -16,6 +17,8 @@ export interface LegacyDeps {
   maxBodyBytes: number;
   log: { error: (o: object, m: string) => void };
   nav: NavOptions;
+  /** Startalk's RSA key pair (qtlogin, get_public_key) */
+  startalkKey: StartalkKey;
 }
 
 export interface LegacyCall {

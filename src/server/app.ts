@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
+import { loadStartalkKey } from '../core/accounts/startalk-rsa.js';
 import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
@@ -88,6 +89,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     core, domain: config.domain, maxBodyBytes: config.limits.maxRequestBytes,
     log: { error: (o, m) => logger.error(o, m) },
     nav,
+    startalkKey: loadStartalkKey(config.startalkRsaKeyFile),
   });
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
