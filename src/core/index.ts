@@ -9,6 +9,8 @@ import type { SessionKeyStore } from './keys/ports.js';
 import { SessionKeyService } from './keys/service.js';
 import type { MessageStore } from './messages/ports.js';
 import type { PresenceStore } from './presence/ports.js';
+import type { SyncStore } from './sync/ports.js';
+import { SyncService } from './sync/service.js';
 import { PresenceService, type PresenceOptions } from './presence/service.js';
 import { MessageService, type MessageOptions } from './messages/service.js';
 
@@ -20,6 +22,7 @@ export interface CorePorts {
   bus: Bus;
   presence: PresenceStore;
   sessionKeys: SessionKeyStore;
+  sync: SyncStore;
 }
 
 export interface CoreOptions {
@@ -41,6 +44,7 @@ export interface Core {
   hub: EventHub;
   presence: PresenceService;
   sessionKeys: SessionKeyService;
+  sync: SyncService;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
@@ -57,5 +61,6 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
     ...opts.presence, contactsOf: (u) => ports.messages.contacts(u),
   });
   presence.start();
-  return { accounts, messages, groups, hub, presence, sessionKeys: new SessionKeyService(ports.sessionKeys) };
+  const sync = new SyncService(ports.sync, ports.messages, messages, { maxPage: 1000 });
+  return { accounts, messages, groups, hub, presence, sessionKeys: new SessionKeyService(ports.sessionKeys), sync };
 }

@@ -2,8 +2,10 @@
 // (../shared/startalk/PROTOCOL.md §6), answered from the core. A peer of src/graphql and
 // bridge/: it calls core only. Each feature's routes live in their own file.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { historyRoutes } from './history.js';
 import { loginRoutes } from './login.js';
 import { navRoutes } from './nav.js';
+import { roomNames } from './rooms.js';
 import { LegacyRouter, type LegacyDeps } from './router.js';
 
 export type { LegacyDeps } from './router.js';
@@ -17,5 +19,7 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   const router = new LegacyRouter(deps);
   router.add(...navRoutes(deps, deps.nav));
   router.add(...loginRoutes(deps, deps.startalkKey));
+  const rooms = roomNames(deps.core, deps.domain);
+  router.add(...historyRoutes(deps, rooms));
   return { handle: (req, res) => router.handle(req, res) };
 }

@@ -6,6 +6,7 @@ import type { AccountStore } from '../core/accounts/ports.js';
 import type { Bus, EventLog } from '../core/events/ports.js';
 import type { GroupStore } from '../core/groups/ports.js';
 import type { MessageStore } from '../core/messages/ports.js';
+import type { SyncStore } from '../core/sync/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
 import type { SessionKeyStore } from '../core/keys/ports.js';
 import { createMemoryPresence } from './memory/presence.js';
@@ -18,6 +19,7 @@ import { PgAccountStore } from './postgres/accounts.js';
 import { startEmbeddedPostgres, type EmbeddedHandle } from './postgres/embedded.js';
 import { PrismaClient } from './postgres/generated/client.js';
 import { PgMessageStore } from './postgres/messages.js';
+import { PgSyncStore } from './postgres/sync.js';
 import { migrate } from './postgres/migrate.js';
 import { StreamWriter } from './postgres/stream-writer.js';
 import { createRedisBus } from './redis/bus.js';
@@ -46,6 +48,7 @@ export interface Storage {
   bus: Bus;
   presence: PresenceStore;
   sessionKeys: SessionKeyStore;
+  sync: SyncStore;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
@@ -102,6 +105,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     bus,
     presence,
     sessionKeys,
+    sync: new PgSyncStore(pool),
     writer,
     async ready() {
       if (!bus.isReady()) return false;

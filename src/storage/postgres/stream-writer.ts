@@ -9,6 +9,7 @@ import { forbidden, notFound, rateLimited } from '../../core/errors.js';
 import type { Announced, DomainEvent, Frame } from '../../core/events/types.js';
 import type { Announce, InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
+import { MAX_PER_MS } from '../../core/sync/time-cursor.js';
 import { MESSAGE_COLUMNS, rowToMessage, type MessageRow } from './rows.js';
 
 type Settle<T> = { resolve: (v: T) => void; reject: (e: unknown) => void; announce?: Announce<T> };
@@ -35,7 +36,10 @@ export class StreamWriter {
     private readonly maxBatch = 500,
     /** writes waiting beyond this are refused at once (RATE_LIMITED) instead of queueing without bound */
     private readonly maxQueue = 10_000,
-  ) {}
+  ) {
+    // One batch takes one millisecond's stamp: it must fit in MAX_PER_MS positions.
+    this.maxBatch = Math.min(maxBatch, MAX_PER_MS);
+  }
 
   insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult> {
     return new Promise((resolve, reject) => this.enqueue({ type: 'message', input, resolve, reject, announce }));
@@ -104,20 +108,31 @@ export class StreamWriter {
       await client.query('BEGIN');
       let from = 0n;
       let to = -1n;
+      // Taking positions also stamps the time: GREATEST(last stamp, now) under the row lock, so
+      // time never goes backwards in seq order, whatever the nodes' clocks, and one millisecond
+      // holds at most MAX_PER_MS positions (legacy time cursors, src/core/sync/time-cursor.ts).
+      let stamped = 0;
       const take = async (n: number) => {
-        const r = await client.query<{ pos: string }>('UPDATE stream_position SET pos = pos + $1 WHERE id = 1 RETURNING pos', [n]);
+        const r = await client.query<{ pos: string; at_ms: string }>(
+          `UPDATE stream_position SET pos = pos + $1,
+             at_ms = CASE WHEN $2 > at_ms THEN $2 WHEN at_count + $1 > ${MAX_PER_MS} THEN at_ms + 1 ELSE at_ms END,
+             at_count = CASE WHEN $2 > at_ms OR at_count + $1 > ${MAX_PER_MS} THEN $1 ELSE at_count + $1 END
+           WHERE id = 1 RETURNING pos, at_ms`,
+          [n, Date.now()],
+        );
         to = BigInt(r.rows[0]!.pos);
+        stamped = Number(r.rows[0]!.at_ms);
         if (from === 0n) from = to - BigInt(n) + 1n;
         return to - BigInt(n) + 1n;
       };
-      const now = Date.now();
       const only = batch[0]!;
       if (only.type === 'op') {
-        const value = await only.run(client, async () => (await take(1)).toString(), now);
+        const value = await only.run(client, async () => (await take(1)).toString(), Date.now());
         await client.query('COMMIT');
         return { outcomes: [{ job: only, ok: true, value }], from, to };
       }
       let next = await take(batch.length);
+      const now = stamped;
       const seqOf = new Map<Job, string>();
       for (const job of batch) seqOf.set(job, (next++).toString());
 
