@@ -9,6 +9,8 @@ import type { SessionKeyStore } from './keys/ports.js';
 import { SessionKeyService } from './keys/service.js';
 import type { MessageStore } from './messages/ports.js';
 import type { PresenceStore } from './presence/ports.js';
+import type { ClientConfigStore } from './client-config/ports.js';
+import { ClientConfigService } from './client-config/service.js';
 import type { SyncStore } from './sync/ports.js';
 import { SyncService } from './sync/service.js';
 import { PresenceService, type PresenceOptions } from './presence/service.js';
@@ -23,6 +25,7 @@ export interface CorePorts {
   presence: PresenceStore;
   sessionKeys: SessionKeyStore;
   sync: SyncStore;
+  clientConfig: ClientConfigStore;
 }
 
 export interface CoreOptions {
@@ -45,6 +48,7 @@ export interface Core {
   presence: PresenceService;
   sessionKeys: SessionKeyService;
   sync: SyncService;
+  clientConfig: ClientConfigService;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
@@ -62,5 +66,7 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   });
   presence.start();
   const sync = new SyncService(ports.sync, ports.messages, messages, { maxPage: 1000 });
-  return { accounts, messages, groups, hub, presence, sessionKeys: new SessionKeyService(ports.sessionKeys), sync };
+  return { accounts, messages, groups, hub, presence, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
+    clientConfig: new ClientConfigService(ports.clientConfig),
+  };
 }

@@ -2,9 +2,11 @@
 // (../shared/startalk/PROTOCOL.md §6), answered from the core. A peer of src/graphql and
 // bridge/: it calls core only. Each feature's routes live in their own file.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientConfigRoutes } from './client-config.js';
 import { historyRoutes } from './history.js';
 import { loginRoutes } from './login.js';
 import { navRoutes } from './nav.js';
+import { userRoutes } from './users.js';
 import { roomNames } from './rooms.js';
 import { LegacyRouter, type LegacyDeps } from './router.js';
 
@@ -21,5 +23,7 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   router.add(...loginRoutes(deps, deps.startalkKey));
   const rooms = roomNames(deps.core, deps.domain);
   router.add(...historyRoutes(deps, rooms));
+  router.add(...userRoutes(deps));
+  router.add(...clientConfigRoutes(deps));
   return { handle: (req, res) => router.handle(req, res) };
 }

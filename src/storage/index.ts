@@ -7,6 +7,7 @@ import type { Bus, EventLog } from '../core/events/ports.js';
 import type { GroupStore } from '../core/groups/ports.js';
 import type { MessageStore } from '../core/messages/ports.js';
 import type { SyncStore } from '../core/sync/ports.js';
+import type { ClientConfigStore } from '../core/client-config/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
 import type { SessionKeyStore } from '../core/keys/ports.js';
 import { createMemoryPresence } from './memory/presence.js';
@@ -20,6 +21,7 @@ import { startEmbeddedPostgres, type EmbeddedHandle } from './postgres/embedded.
 import { PrismaClient } from './postgres/generated/client.js';
 import { PgMessageStore } from './postgres/messages.js';
 import { PgSyncStore } from './postgres/sync.js';
+import { PgClientConfigStore } from './postgres/client-config.js';
 import { migrate } from './postgres/migrate.js';
 import { StreamWriter } from './postgres/stream-writer.js';
 import { createRedisBus } from './redis/bus.js';
@@ -49,6 +51,7 @@ export interface Storage {
   presence: PresenceStore;
   sessionKeys: SessionKeyStore;
   sync: SyncStore;
+  clientConfig: ClientConfigStore;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
@@ -106,6 +109,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     presence,
     sessionKeys,
     sync: new PgSyncStore(pool),
+    clientConfig: new PgClientConfigStore(pool),
     writer,
     async ready() {
       if (!bus.isReady()) return false;

@@ -20,6 +20,8 @@ export interface AccountStore {
   createSession(userId: UserId, tokenHash: string, expiresAt: Date, userAgent: string | null): Promise<string>;
   /** Finds a live (unrevoked, unexpired) session by token hash. */
   findLiveSession(tokenHash: string, now: Date): Promise<AuthSession | null>;
+  /** Users of a domain whose org-visible fields changed after `afterVersion`, by org version. */
+  orgChanges(domain: string, afterVersion: string, limit: number): Promise<{ user: User; orgVersion: string }[]>;
   /** Revokes one session. */
   revokeSession(sessionId: string): Promise<void>;
   /** Revokes every session of a user, optionally keeping one. */

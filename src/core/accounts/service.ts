@@ -202,6 +202,28 @@ export class AccountService {
     return user;
   }
 
+  /** The user's own profile: mood line and avatar URL (Startalk set_profile). */
+  async updateProfile(actor: User, patch: { mood?: string | null; avatarUrl?: string | null }): Promise<User> {
+    const clean: UserPatch = {};
+    if (patch.mood !== undefined) clean.mood = text(patch.mood, 'mood');
+    if (patch.avatarUrl !== undefined) {
+      clean.avatarUrl = text(patch.avatarUrl, 'avatarUrl');
+      if (clean.avatarUrl && !/^(https?:\/\/|\/)/i.test(clean.avatarUrl)) throw badInput('avatarUrl must be an http(s) URL or a path', { field: 'avatarUrl' });
+    }
+    const user = await this.store.updateUser(actor.id, clean);
+    this.userCache.delete(actor.id);
+    return user;
+  }
+
+  /**
+   * Org list changes after a version (Startalk getUpdateUsers): users of the viewer's domain;
+   * frozen ones are reported so clients drop them.
+   */
+  async orgChanges(viewer: User, afterVersion: string, limit: number): Promise<{ user: User; orgVersion: string }[]> {
+    if (!/^\d{1,19}$/.test(afterVersion)) throw badInput('version must be a non-negative integer');
+    return this.store.orgChanges(viewer.domain, afterVersion, limit);
+  }
+
   /** Resolves a peer given as "name" or "name@domain". */
   async findByAddress(address: string): Promise<User> {
     const [name, domain] = address.trim().toLowerCase().split('@', 2);

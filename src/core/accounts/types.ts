@@ -10,6 +10,8 @@ export interface User {
   pinyin: string | null;
   department: string | null;
   avatarUrl: string | null;
+  /** profile mood line */
+  mood: string | null;
   frozen: boolean;
   isAdmin: boolean;
   version: number;
@@ -36,6 +38,7 @@ export interface NewUser {
 
 export interface UserPatch {
   displayName?: string;
+  mood?: string | null;
   pinyin?: string | null;
   department?: string | null;
   avatarUrl?: string | null;

@@ -6,7 +6,7 @@ import type { PrismaClient } from './generated/client.js';
 
 type UserRow = {
   id: bigint; username: string; displayName: string; pinyin: string | null; department: string | null;
-  avatarUrl: string | null; frozen: boolean; isAdmin: boolean; version: number; createdAt: Date;
+  avatarUrl: string | null; mood: string | null; frozen: boolean; isAdmin: boolean; version: number; createdAt: Date;
   passwordHash: string; passwordSalt: string | null; domain: { host: string };
 };
 
@@ -15,7 +15,7 @@ const withDomain = { domain: { select: { host: true } } } as const;
 function toUser(r: UserRow): User {
   return {
     id: r.id.toString(), domain: r.domain.host, username: r.username, displayName: r.displayName,
-    pinyin: r.pinyin, department: r.department, avatarUrl: r.avatarUrl, frozen: r.frozen,
+    pinyin: r.pinyin, department: r.department, avatarUrl: r.avatarUrl, mood: r.mood, frozen: r.frozen,
     isAdmin: r.isAdmin, version: r.version, createdAt: r.createdAt,
   };
 }
@@ -78,6 +78,15 @@ export class PgAccountStore implements AccountStore {
       if ((e as { code?: string }).code === 'P2025') throw notFound('unknown user');
       throw e;
     }
+  }
+
+  async orgChanges(domain: string, afterVersion: string, limit: number): Promise<{ user: User; orgVersion: string }[]> {
+    // users_domain_id_org_version_idx
+    const rows = await this.db.user.findMany({
+      where: { domain: { host: domain }, orgVersion: { gt: BigInt(afterVersion) } },
+      orderBy: { orgVersion: 'asc' }, take: limit, include: withDomain,
+    });
+    return rows.map((r) => ({ user: toUser(r), orgVersion: r.orgVersion.toString() }));
   }
 
   async setPassword(id: UserId, passwordHash: string, passwordSalt: string | null): Promise<void> {
