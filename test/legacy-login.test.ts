@@ -102,6 +102,8 @@ describe('q_ckey', () => {
     expect(await res.json()).toMatchObject({ ret: false, errcode: 1, errmsg: 'body is not valid JSON' });
     const big = await fetch(`${base}/newapi/nck/qtlogin.qunar`, { method: 'POST', body: 'x'.repeat(300_000) });
     expect(big.status).toBe(413);
+    // no ADMIN_API_KEY configured: the admin HTTP does not exist
+    expect((await fetch(`${base}/qtalk/send_message`, { method: 'POST', body: '{}' })).status).toBe(404);
     await s.close();
   });
 });

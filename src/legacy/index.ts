@@ -2,6 +2,7 @@
 // (../shared/startalk/PROTOCOL.md §6), answered from the core. A peer of src/graphql and
 // bridge/: it calls core only. Each feature's routes live in their own file.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { adminRoutes } from './admin.js';
 import { clientConfigRoutes } from './client-config.js';
 import { historyRoutes } from './history.js';
 import { loginRoutes } from './login.js';
@@ -25,5 +26,6 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   router.add(...historyRoutes(deps, rooms));
   router.add(...userRoutes(deps));
   router.add(...clientConfigRoutes(deps));
+  router.add(...adminRoutes(deps, rooms));
   return { handle: (req, res) => router.handle(req, res) };
 }

@@ -1,6 +1,7 @@
 // Routes of the legacy HTTP edge. OpenResty served every ihs endpoint under two prefixes,
 // /newapi/… and /package/qtapi/… (../shared/startalk/PROTOCOL.md §1.2); a route is declared
 // once by its ihs path and answered under both.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StartalkKey } from '../core/accounts/startalk-rsa.js';
 import type { User } from '../core/accounts/types.js';
@@ -17,6 +18,10 @@ export interface LegacyDeps {
   maxBodyBytes: number;
   log: { error: (o: object, m: string) => void };
   nav: NavOptions;
+  /** admin HTTP (Startalk's :10050 interface): off when unset */
+  adminApiKey?: string;
+  /** where the admin HTTP answers, e.g. /qtalk */
+  adminPath: string;
   /** Startalk's RSA key pair (qtlogin, get_public_key) */
   startalkKey: StartalkKey;
 }
@@ -37,8 +42,11 @@ export interface LegacyRoute {
    * /newapi/<path> and /package/qtapi/<path>); a path starting with '/' is absolute.
    */
   path: string;
-  /** 'ckey': q_ckey required (COMPAT: everything outside nck/ was checked by OpenResty) */
-  auth: 'ckey' | 'none';
+  /**
+   * 'ckey': q_ckey required (COMPAT: everything outside nck/ was checked by OpenResty);
+   * 'admin': the admin API key (Startalk's :10050 interface had none)
+   */
+  auth: 'ckey' | 'none' | 'admin';
   /**
    * Returns the envelope's data (or {data, extra} through `withExtra`), or answers itself
    * with `call.res` and returns RAW.
@@ -82,6 +90,7 @@ export class LegacyRouter {
 
   private async run(route: LegacyRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
+      if (route.auth === 'admin') checkAdminKey(this.deps.adminApiKey, req);
       const user = route.auth === 'ckey' ? await authenticateCKey(this.deps.core, this.deps.domain, req) : (undefined as unknown as User);
       const body = route.rawBody || req.method === 'GET' || req.method === 'HEAD' ? {} : await readJson(req, this.deps.maxBodyBytes);
       const out = await route.handle({ req, res, url, user, body });
@@ -101,6 +110,15 @@ export class LegacyRouter {
       sendJson(res, e.httpStatus, refusal(e), e.httpStatus === 413 ? { connection: 'close' } : {});
     }
   }
+}
+
+/** Bearer or x-api-key header, compared in constant time. */
+function checkAdminKey(expected: string | undefined, req: IncomingMessage): void {
+  const auth = req.headers.authorization;
+  const given = (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined) ?? String(req.headers['x-api-key'] ?? '');
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected ?? randomBytes(16)).digest();
+  if (!expected || !given || !timingSafeEqual(a, b)) throw new LegacyError(ERR.FORBIDDEN, 'admin API key required', 401);
 }
 
 /** Domain errors (src/core/errors.ts) keep their message; anything else is an opaque 500. */

@@ -90,6 +90,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     log: { error: (o, m) => logger.error(o, m) },
     nav,
     startalkKey: loadStartalkKey(config.startalkRsaKeyFile),
+    adminApiKey: config.adminApiKey,
+    adminPath: config.adminHttpPath,
   });
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));

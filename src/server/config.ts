@@ -17,6 +17,8 @@ export interface Config {
   publicUrl?: string;
   /** admin HTTP compatible with Startalk's :10050 interface: off unless ADMIN_API_KEY is set */
   adminApiKey?: string;
+  /** path prefix of the admin HTTP (Startalk's /qtalk/<action> on :10050) */
+  adminHttpPath: string;
   databaseUrl?: string;
   redisUrl?: string;
   /** key/channel prefix, so deployments can share one Redis */
@@ -129,6 +131,7 @@ export function loadConfig(env: Env): Config {
     domain,
     publicUrl: url('PUBLIC_URL', ['http:', 'https:']),
     adminApiKey: str('ADMIN_API_KEY'),
+    adminHttpPath: (str('ADMIN_HTTP_PATH') ?? '/qtalk').replace(/\/+$/, ''),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: str('REDIS_PREFIX') ?? 'stn',
@@ -166,6 +169,7 @@ export function loadConfig(env: Env): Config {
   };
   const apiKey = str('ADMIN_API_KEY');
   if (apiKey !== undefined && apiKey.length < 16) problems.push('ADMIN_API_KEY must be at least 16 characters');
+  if (!/^\/[A-Za-z0-9/_-]{1,100}$/.test(config.adminHttpPath)) problems.push('ADMIN_HTTP_PATH must be a path like /qtalk');
   if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -1,0 +1,93 @@
+// Admin HTTP compatible with Startalk's internal interface (../shared/startalk/PROTOCOL.md §6.9,
+// ejabberd :10050 /qtalk/<action>), so existing integration scripts keep working. Unlike
+// Startalk's it is authenticated (ADMIN_API_KEY) and absent when no key is configured.
+import { parse as parseXml, type Element } from 'ltx';
+import type { User } from '../core/accounts/types.js';
+import type { Message } from '../core/messages/types.js';
+import type { LegacyDeps, LegacyRoute } from './router.js';
+import { ERR, LegacyError, required, str } from './http.js';
+import type { RoomNames } from './rooms.js';
+
+const MAX_RECIPIENTS = 1000;
+
+const sent = (m: Message) => ({ msgId: m.msgId, msec_times: String(m.createdAt) });
+
+export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
+  if (!deps.adminApiKey) return [];
+  const { core } = deps;
+  const at = (action: string) => `${deps.adminPath}/${action}`;
+  const user = (name: string, host?: string) => core.accounts.findByAddress(`${name.split('@', 1)[0]}@${(host ?? name.split('@')[1] ?? deps.domain)}`);
+  const group = async (name: string) => {
+    const id = await rooms.group(name.split('@', 1)[0]!);
+    if (!id) throw new LegacyError(ERR.NOT_FOUND, 'no such group');
+    return id;
+  };
+  return [
+    {
+      // {"From","To":[{"User"}],"Body","Type":"chat|groupchat","Msg_Type","Host","Domain","Extend_Info"}
+      path: at('send_message'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const from = await user(required(body, 'From'), str(body, 'Host'));
+        const to = (body as { To?: unknown }).To;
+        if (!Array.isArray(to) || to.length === 0) throw new LegacyError(ERR.BAD_INPUT, 'To must be [{"User": …}, …]');
+        if (to.length > MAX_RECIPIENTS) throw new LegacyError(ERR.BAD_INPUT, `at most ${MAX_RECIPIENTS} recipients`);
+        const input = {
+          body: required(body, 'Body'), msgType: Number(str(body, 'Msg_Type') ?? 1), extendInfo: str(body, 'Extend_Info') ?? null,
+        };
+        const out = [];
+        for (const t of to) {
+          const name = str(t, 'User');
+          if (!name) throw new LegacyError(ERR.BAD_INPUT, 'each To entry needs "User"');
+          const m = str(body, 'Type') === 'groupchat'
+            ? await core.messages.sendGroup(from, { ...input, groupId: await group(name) })
+            : await core.messages.sendDirect(from, { ...input, to: `${name.split('@', 1)[0]}@${str(body, 'Domain') ?? name.split('@')[1] ?? deps.domain}` });
+          out.push({ to: name, ...sent(m) });
+        }
+        return out;
+      },
+    },
+    {
+      // {"from","to","message":"<message …><body …>…</body></message>"}: the stanza's body is sent as `from`.
+      path: at('send_thirdmessage'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const from = await user(required(body, 'from'));
+        const stanza = parseStanza(required(body, 'message'));
+        const b = stanza.getChild('body');
+        if (!b) throw new LegacyError(ERR.BAD_INPUT, 'the message has no <body>');
+        const to = str(body, 'to') ?? stanza.attrs.to;
+        if (!to) throw new LegacyError(ERR.BAD_INPUT, 'missing to');
+        const input = {
+          body: b.getText(), msgId: b.attrs.id || undefined, msgType: Number(b.attrs.msgType ?? 1),
+          extendInfo: b.attrs.extendInfo ?? null, backupInfo: b.attrs.backupinfo ?? null,
+        };
+        const m = stanza.attrs.type === 'groupchat' || to.includes('@conference.')
+          ? await core.messages.sendGroup(from, { ...input, groupId: await group(to) })
+          : await core.messages.sendDirect(from, { ...input, to: to.split('/', 1)[0]! });
+        return sent(m);
+      },
+    },
+    {
+      path: at('get_user_nick'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const u: User = await user(required(body, 'ID'), str(body, 'Domain'));
+        return { Nick: u.displayName, Vcard: { url: u.avatarUrl ?? '', mood: u.mood ?? '', version: String(u.version) } };
+      },
+    },
+  ];
+}
+
+/** One <message/> from a string: no DTD, no processing instructions, bounded by the body limit. */
+function parseStanza(xml: string): Element {
+  if (/<!|<\?/.test(xml)) throw new LegacyError(ERR.BAD_INPUT, 'message must be a plain <message/> element');
+  let el: Element;
+  try {
+    el = parseXml(xml) as Element;
+  } catch {
+    throw new LegacyError(ERR.BAD_INPUT, 'message is not well-formed XML');
+  }
+  if (el.name !== 'message') throw new LegacyError(ERR.BAD_INPUT, 'expected a <message/> element');
+  return el;
+}
