@@ -7,11 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { collect, createDatabase, dropDatabase, sleep } from './helpers/app.js';
 import { freePort, NodeProcess, RedisProcess, waitFor } from './helpers/cluster.js';
+import { socketLogin, type SocketSession } from './helpers/legacy-client.js';
 
 let dbUrl: string;
 let redis: RedisProcess;
 let a: NodeProcess;
 let b: NodeProcess;
+let xmppA: number;
+let xmppB: number;
 const clients: Client[] = [];
 
 async function gql(node: NodeProcess, query: string, variables: Record<string, unknown> = {}, token?: string) {
@@ -51,9 +54,11 @@ beforeAll(async () => {
     ADMIN_PASSWORD: 'cluster-admin', LOG_LEVEL: 'warn', SEND_RATE_PER_SEC: '0',
     PRESENCE_TTL_SECONDS: '2', PRESENCE_EVENT_INTERVAL_MS: '0', FRAME_WAIT_MS: '200', XMPP_PORT: '0',
   };
-  a = new NodeProcess(await freePort(), env);
+  xmppA = await freePort();
+  xmppB = await freePort();
+  a = new NodeProcess(await freePort(), { ...env, XMPP_PORT: String(xmppA) });
   await a.start();
-  b = new NodeProcess(await freePort(), env);
+  b = new NodeProcess(await freePort(), { ...env, XMPP_PORT: String(xmppB) });
   await b.start();
   const admin = await login(a, 'admin', 'cluster-admin');
   for (const u of ['alice', 'bob', 'carol']) {
@@ -142,4 +147,21 @@ describe('two nodes', () => {
     await waitFor(() => a.ready(), 'node A ready again');
     bobOnB.stop();
   }, 60_000);
+
+  it('caps a user at 10 XMPP sessions counted over both nodes', async () => {
+    const open: SocketSession[] = [];
+    try {
+      for (let i = 0; i < 10; i++) open.push(await socketLogin(i < 6 ? xmppA : xmppB, 'carol', 'password-123', `cap${i}`));
+      await expect(socketLogin(xmppB, 'carol', 'password-123', 'cap10')).rejects.toThrow(/resource-constraint/);
+      await expect(socketLogin(xmppA, 'carol', 'password-123', 'cap11')).rejects.toThrow(/resource-constraint/);
+      // the same resource replaces its old session instead of counting twice
+      open.push(await socketLogin(xmppA, 'carol', 'password-123', 'cap0'));
+      await open.shift()!.close();
+      await open.shift()!.close(); // cap1 leaves node A: one seat frees up on node B
+      await sleep(300);
+      open.push(await socketLogin(xmppB, 'carol', 'password-123', 'cap12'));
+    } finally {
+      for (const s of open) await s.close();
+    }
+  });
 });

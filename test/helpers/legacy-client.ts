@@ -54,7 +54,12 @@ export async function socketLogin(port: number, username: string, password: stri
   socket.write(open);
   await waitFor(/<\/stream:features>/);
   socket.write(`<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
-  const jid = (await waitFor(/<jid>([^<]+)<\/jid>/))[1]!;
+  const bound = await waitFor(/<jid>([^<]+)<\/jid>|<error[\s\S]*?<\/error>/);
+  if (!bound[1]) {
+    socket.destroy();
+    throw new Error(`bind refused: ${bound[0]}`);
+  }
+  const jid = bound[1];
   socket.write(`<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`);
   const key = (await waitFor(/key_value=['"]([0-9A-Fa-f]+)['"]/))[1]!;
   buf = '';

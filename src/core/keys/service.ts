@@ -14,6 +14,11 @@ export class SessionKeyService {
     return key;
   }
 
+  /** The user's live keys, one per bound session on any node. */
+  live(userId: UserId): Promise<string[]> {
+    return this.store.list(userId);
+  }
+
   revoke(userId: UserId, key: string): Promise<void> {
     return this.store.remove(userId, key);
   }
