@@ -1,9 +1,10 @@
 // Startalk group chat over the XMPP bridge with real clients (@xmpp/client) and GraphQL users:
 // room IQs, member presences and pushes, group messages both ways, roles, leave, kick, destroy,
 // group readmarks, and notify presences (PROTOCOL.md §5, §4.3, §4.6).
-import { client, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { xmppLogin, type Stanza, type XmppClient } from './helpers/xmpp.js';
 
 let t: TestApp;
 let xmppPort: number;
@@ -13,8 +14,6 @@ const ROOM = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const ROOM_JID = `${ROOM}@conference.localhost`;
 const tokens: Record<string, string> = {};
 
-type Stanza = ReturnType<typeof xml>;
-type Client = Awaited<ReturnType<typeof login>>;
 
 beforeAll(async () => {
   t = await startTestApp({ SEND_RATE_PER_SEC: '0', XMPP_PORT: '0' });
@@ -26,30 +25,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Logs in and sends the initial presence (Startalk clients always do). */
 async function login(username: string, resource = 'r1') {
-  const c = client({
-    service: `xmpp://127.0.0.1:${xmppPort}`, domain: 'localhost', resource,
-    credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username, password: 'password-123' }, 'PLAIN'),
-  });
-  c.on('error', () => {});
-  const stanzas: Stanza[] = [];
-  c.on('stanza', (s: Stanza) => stanzas.push(s));
-  await c.start();
-  open.push(c);
-  await c.send(xml('presence', {}, xml('priority', {}, '5')));
-  const waitFor = async (pred: (s: Stanza) => boolean, ms = 5000) => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const hit = stanzas.find(pred);
-      if (hit) return hit;
-      if (Date.now() > until) throw new Error(`${username}/${resource}: timed out waiting for a stanza`);
-      await sleep(20);
-    }
-  };
-  const iq = (type: 'get' | 'set', ns: string, to: string, ...children: Stanza[]) =>
-    c.iqCaller.request(xml('iq', { type, to }, xml('query', { xmlns: ns }, ...children)));
-  return { c, stanzas, waitFor, iq };
+  const x = await xmppLogin(xmppPort, username, resource);
+  open.push(x.c);
+  return x;
 }
 
 const presenceNs = (ns: string) => (s: Stanza) => s.name === 'presence' && s.attrs.xmlns === ns;
@@ -57,9 +36,9 @@ const mucUser = (s: Stanza) => s.name === 'presence' && !!s.getChild('x', `${P}m
 const push = (name: string) => (s: Stanza) => s.name === 'iq' && s.attrs.type === 'result' && !!s.getChild(name, `${P}muc#${name}`);
 
 describe('Startalk group chat over XMPP', () => {
-  let ann: Client;
-  let bob: Client;
-  let dan: Client;
+  let ann: XmppClient;
+  let bob: XmppClient;
+  let dan: XmppClient;
   let groupId: string;
 
   it('creates a room with create_muc: the creator is owner and gets add_user and its join presence', async () => {
@@ -237,6 +216,10 @@ describe('Startalk group chat over XMPP', () => {
     await bob.c.send(xml('message', { type: 'groupchat', to: room }, xml('body', { id: 'web-0001' }, 'to the web group')));
     const echo = await bob.waitFor((s) => s.getChild('body')?.attrs.id === 'web-0001' && s.attrs.type === 'groupchat');
     expect(echo.attrs.from).toBe(`${room}/bob_localhost`);
+    // typing in the group, GraphQL -> XMPP, from the typist's room JID
+    await t.ok('mutation($g:ID!){ sendTyping(groupId:$g) }', { g: g.createGroup.id }, tokens.cat);
+    const ty = await bob.waitFor((s) => s.attrs.type === 'typing' && s.attrs.from === `${room}/cat_localhost`);
+    expect(ty.attrs.sendjid).toBe('cat@localhost');
   });
 });
 
