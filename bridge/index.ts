@@ -15,6 +15,14 @@ import { roster } from './modules/roster.js';
 import { readmark } from './modules/readmark.js';
 import { revoke } from './modules/revoke.js';
 import { typingModule } from './modules/typing.js';
+import { groupchatModule } from './modules/groupchat.js';
+import { mucAdmin } from './modules/muc-admin.js';
+import { mucCreate } from './modules/muc-create.js';
+import { mucInvite } from './modules/muc-invite.js';
+import { mucLeave } from './modules/muc-leave.js';
+import { mucOwner } from './modules/muc-owner.js';
+import { mucRegister } from './modules/muc-register.js';
+import { mucUserMucs } from './modules/muc-user-mucs.js';
 import { sasl } from './modules/sasl.js';
 import { Router } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
@@ -46,8 +54,13 @@ export interface Bridge {
 
 export function createBridge(opts: BridgeOptions): Bridge {
   const router = new Router();
-  // Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat states) before chat.
-  for (const m of [sasl(), bind(), presence(), readmark(), typingModule(), chat(), revoke(), ping(), disco(), roster(), mam(), carbons()]) {
+  // Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat states) before chat;
+  // groupchat claims revoke and typing addressed to rooms before the 1:1 modules.
+  for (const m of [
+    sasl(), bind(), presence(), readmark(), groupchatModule(), typingModule(), chat(), revoke(),
+    mucCreate(), mucInvite(), mucRegister(), mucLeave(), mucAdmin(), mucOwner(), mucUserMucs(),
+    ping(), disco(), roster(), mam(), carbons(),
+  ]) {
     router.use(m);
   }
   const sessions = new SessionRegistry();

@@ -1,9 +1,12 @@
 // Core events to stanzas for one bound session (RFC 6121 §8.5.3 delivery to the
-// highest-priority available resources; Startalk carbons, ../shared/startalk/PROTOCOL.md §4.2).
+// highest-priority available resources; Startalk carbons, ../shared/startalk/PROTOCOL.md §4.2;
+// rooms §5 in muc-events.ts, notify presences §4.6 in notify.ts).
 import type { DomainEvent, EventOf } from '../../src/core/events/types.js';
 import type { Session } from '../session.js';
 import { el } from '../xml.js';
 import { CARBONS } from './carbons.js';
+import { deliverGroupEvent, deliverGroupMessage, deliverGroupRevoke, deliverGroupTyping } from './muc-events.js';
+import { deliverNotify } from './notify.js';
 import { CHATSTATES } from './typing.js';
 
 /** Starts taking the user's live events; called once the session is bound. */
@@ -26,7 +29,9 @@ export function startDelivery(session: Session): void {
   })();
 }
 
-const RENDERED = new Set<DomainEvent['kind']>(['message.added', 'message.state', 'message.recalled', 'typing']);
+const RENDERED = new Set<DomainEvent['kind']>([
+  'message.added', 'message.state', 'message.recalled', 'typing', 'group.members', 'group.updated', 'group.destroyed', 'notify',
+]);
 
 async function render(session: Session, ev: DomainEvent): Promise<void> {
   switch (ev.kind) {
@@ -38,19 +43,26 @@ async function render(session: Session, ev: DomainEvent): Promise<void> {
       return deliverRevoke(session, ev);
     case 'typing':
       return deliverTyping(session, ev);
+    case 'group.members':
+    case 'group.updated':
+    case 'group.destroyed':
+      return deliverGroupEvent(session, ev);
+    case 'notify':
+      return deliverNotify(session, ev);
   }
 }
 
 /** The other participant of a 1:1 conversation, as a bare JID; null for groups. */
 async function peerJid(session: Session, conversationId: string, me: string): Promise<string | null> {
   const conv = await session.ctx.core.messages.conversation(conversationId);
-  if (conv?.kind !== 'direct') return null; // groups: bridge part 2 (issue 6)
+  if (conv?.kind !== 'direct') return null; // groups: muc-events.ts
   const other = await session.ctx.core.accounts.userById(conv.memberIds.find((id) => id !== me) ?? me);
   return `${other.username}@${session.ctx.domain}`;
 }
 
 /** COMPAT: state changes go out as Startalk readmarks (read_type 3 delivered, 4 read). */
 async function deliverReadmark(session: Session, ev: EventOf<'message.state'>): Promise<void> {
+  if (await session.ctx.core.groups.roomNameOf(ev.conversationId)) return; // groups have read pointers, not per-message marks
   const me = session.user!.id;
   const peer = await peerJid(session, ev.conversationId, me);
   if (!peer) return;
@@ -62,6 +74,8 @@ async function deliverReadmark(session: Session, ev: EventOf<'message.state'>): 
 }
 
 async function deliverRevoke(session: Session, ev: EventOf<'message.recalled'>): Promise<void> {
+  const room = await session.ctx.core.groups.roomNameOf(ev.conversationId); // cached, 1:1 included
+  if (room) return deliverGroupRevoke(session, ev, room);
   const me = session.user!.id;
   const peer = await peerJid(session, ev.conversationId, me);
   if (!peer) return;
@@ -73,6 +87,8 @@ async function deliverRevoke(session: Session, ev: EventOf<'message.recalled'>):
 }
 
 async function deliverTyping(session: Session, ev: EventOf<'typing'>): Promise<void> {
+  const room = await session.ctx.core.groups.roomNameOf(ev.conversationId);
+  if (room) return deliverGroupTyping(session, ev, room);
   const peer = await peerJid(session, ev.conversationId, session.user!.id);
   if (!peer) return;
   // COMPAT: Startalk's type="typing", with the XEP-0085 state for other clients
@@ -90,7 +106,12 @@ async function deliverMessage(session: Session, ev: EventOf<'message.added'>): P
   const m = ev.message;
   const { core, domain } = session.ctx;
   const peerId = await core.messages.recipientOf(m);
-  if (peerId === null) return; // group messages: bridge part 2 (issue 6)
+  if (peerId === null) {
+    // Startalk: the room sends every member's bare JID (best sessions) its copy, the sender's too.
+    const room = await core.groups.roomNameOf(m.conversationId);
+    if (room && eligible(session)) await deliverGroupMessage(session, ev, room);
+    return;
+  }
   const mine = m.senderId === session.user!.id;
   if (mine && session.sentHere.delete(m.msgId)) return; // the sending session has it (and its mstat)
   const direct = !mine && eligible(session);

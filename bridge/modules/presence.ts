@@ -3,8 +3,21 @@
 // priority decides which sessions get messages; "unavailable" takes it out again.
 import type { Show } from '../../src/core/presence/types.js';
 import type { Module } from '../router.js';
+import type { Session } from '../session.js';
 
 const SHOWS = new Set(['chat', 'away', 'xa', 'dnd']);
+/** sessions whose device is taken offline when they close */
+const tracked = new WeakSet<Session>();
+
+function offlineOnClose(session: Session): void {
+  if (tracked.has(session)) return;
+  tracked.add(session);
+  session.onClose(() => {
+    const id = session.deviceId;
+    session.deviceId = null;
+    if (id) void session.ctx.core.presence.deviceOffline(session.user!.id, id).catch(() => {});
+  });
+}
 
 export function presence(): Module {
   return {
@@ -25,9 +38,12 @@ export function presence(): Module {
         const showText = stanza.getChildText('show') ?? '';
         const show = (SHOWS.has(showText) ? showText : 'online') as Show;
         if (session.deviceId) await core.presence.deviceOffline(session.user!.id, session.deviceId);
-        session.deviceId = await core.presence.deviceOnline(session.user!, {
+        offlineOnClose(session);
+        const deviceId = await core.presence.deviceOnline(session.user!, {
           sessionId, resource: session.resource, show, priority: session.priority,
         });
+        if (session.closed) await core.presence.deviceOffline(session.user!.id, deviceId); // closed meanwhile
+        else session.deviceId = deviceId;
         return true;
       },
     },

@@ -1,9 +1,28 @@
 // Startalk read marks, <message type="readmark" read_type=N> (../shared/startalk/PROTOCOL.md §4.3),
 // and XEP-0184 delivery receipts <https://xmpp.org/extensions/xep-0184.html>, onto the core's read state.
+import type { Session } from '../session.js';
 import type { Module } from '../router.js';
+import { conference } from '../rooms.js';
 import { bare } from '../xml.js';
 
 const RECEIPTS = 'urn:xmpp:receipts';
+
+/**
+ * read_type 2, sent to oneself: [{"id":<room>,"domain":"conference.<d>","t":<ms>}] moves the
+ * group read pointer of each room to its newest message at or before t.
+ */
+async function groupReadmark(session: Session, body: unknown): Promise<void> {
+  if (!Array.isArray(body)) return;
+  const { core } = session.ctx;
+  for (const mark of body.slice(0, 100) as { id?: unknown; domain?: unknown; t?: unknown }[]) {
+    if (typeof mark?.id !== 'string' || (mark.domain !== undefined && mark.domain !== conference(session))) continue;
+    let t = Number(mark.t);
+    if (!Number.isFinite(t)) continue;
+    if (t < 1.8e9) t *= 1000; // COMPAT: Startalk takes t below 1.8e9 as seconds
+    const groupId = await core.groups.idByRoomName(mark.id);
+    if (groupId) await core.messages.markGroupReadAt(session.user!, groupId, t).catch(() => {});
+  }
+}
 
 export function readmark(): Module {
   return {
@@ -24,8 +43,12 @@ export function readmark(): Module {
           if (Number.isFinite(t)) await core.messages.markAllRead(session.user!, t).catch(() => {});
           return true;
         }
+        if (readType === '2') {
+          await groupReadmark(session, body);
+          return true;
+        }
         const state = readType === '3' ? 1 : readType === '4' || readType === '1' ? 3 : null;
-        if (state === null || !Array.isArray(body) || !stanza.attrs.to) return true; // 2 (groups): bridge part 2; 7: relay only
+        if (state === null || !Array.isArray(body) || !stanza.attrs.to) return true; // 7: relay only
         const ids = body.map((x) => (x as { id?: unknown })?.id).filter((x): x is string => typeof x === 'string');
         const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
         if (ids.length) await core.messages.markByMsgIds(session.user!, peer, ids.slice(0, 500), state).catch(() => {});

@@ -15,6 +15,7 @@ import type { SyncStore } from './sync/ports.js';
 import { SyncService } from './sync/service.js';
 import { PresenceService, type PresenceOptions } from './presence/service.js';
 import { MessageService, type MessageOptions } from './messages/service.js';
+import { NotifyService } from './notify/service.js';
 
 export interface CorePorts {
   accounts: AccountStore;
@@ -46,6 +47,7 @@ export interface Core {
   groups: GroupService;
   hub: EventHub;
   presence: PresenceService;
+  notify: NotifyService;
   sessionKeys: SessionKeyService;
   sync: SyncService;
   clientConfig: ClientConfigService;
@@ -61,12 +63,14 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
     queueLimit: opts.subscriptionQueue, pageSize: 200, maxPerUser: opts.maxSubscriptionsPerUser, frameWaitMs: opts.frameWaitMs,
   });
   await hub.start();
+  const notify = new NotifyService(accounts, ports.bus);
   const presence = new PresenceService(ports.presence, ports.bus, accounts, {
     ...opts.presence, contactsOf: (u) => ports.messages.contacts(u),
+    onDevicesChanged: (u, devices) => notify.devicesChanged(u, devices),
   });
   presence.start();
   const sync = new SyncService(ports.sync, ports.messages, messages, { maxPage: 1000 });
-  return { accounts, messages, groups, hub, presence, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
+  return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
   };
 }

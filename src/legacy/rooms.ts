@@ -1,4 +1,5 @@
-// Group <-> Startalk room addresses for the legacy edge: rooms live at conference.<domain>.
+// Group <-> Startalk room addresses for the legacy edge: rooms live at conference.<domain>,
+// named by the core group's room name (create_muc's uuid, or generated; cached by the core).
 import type { Core } from '../core/index.js';
 
 export interface RoomNames {
@@ -8,10 +9,10 @@ export interface RoomNames {
   group(name: string): Promise<string | null>;
 }
 
-export function roomNames(_core: Core, domain: string): RoomNames {
+export function roomNames(core: Core, domain: string): RoomNames {
   const conference = `conference.${domain}`;
   return {
-    of: async (groupId) => ({ name: groupId, domain: conference }),
-    group: async (name) => (/^\d{1,19}$/.test(name) ? name : null),
+    of: async (groupId) => ({ name: (await core.groups.roomNameOf(groupId)) ?? groupId, domain: conference }),
+    group: (name) => core.groups.idByRoomName(name),
   };
 }

@@ -91,7 +91,7 @@ export class Subscription implements AsyncIterableIterator<DomainEvent> {
   private takeBuffered(): DomainEvent | undefined {
     while (this.buffer.length) {
       const ev = this.buffer.shift()!;
-      if (ev.kind === 'presence') return { ...ev, seq: this.cursor!.toString() };
+      if (ev.kind === 'presence' || ev.kind === 'notify') return { ...ev, seq: this.cursor!.toString() };
       if (ev.kind === 'typing') {
         // Ephemeral: stamped with the current cursor (resuming from it stays exact); stale ones dropped.
         if (Date.now() - ev.at < TYPING_TTL_MS) return { ...ev, seq: this.cursor!.toString() };

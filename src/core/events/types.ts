@@ -50,7 +50,12 @@ export type DomainEvent =
    */
   | { kind: 'typing'; seq: string; conversationId: ConversationId; userId: UserId; at: number }
   /** Ephemeral, like typing: a user's aggregate presence changed. */
-  | { kind: 'presence'; seq: string; userId: UserId; online: boolean; show: Show | null; status: string | null; at: number };
+  | { kind: 'presence'; seq: string; userId: UserId; online: boolean; show: Show | null; status: string | null; at: number }
+  /**
+   * Ephemeral, like typing: a Startalk notify (PROTOCOL.md §4.6), e.g. category 9 (your online
+   * clients) from presence, or whatever an admin sends.
+   */
+  | { kind: 'notify'; seq: string; category: number; data: string; at: number };
 
 export type EventOf<K extends DomainEvent['kind']> = Extract<DomainEvent, { kind: K }>;
 

@@ -1,12 +1,14 @@
 // Groups: create, invite, leave, remove, roles, card, destroy, and incremental sync.
 // Rules are in rules.ts; every change is decided against the state read under the
 // stream lock, so concurrent changes cannot break them (e.g. exceed the member limit).
+import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/service.js';
 import type { User, UserId } from '../accounts/types.js';
-import { badInput, notFound } from '../errors.js';
+import { AppError, badInput, notFound } from '../errors.js';
 import type { Bus } from '../events/ports.js';
 import type { GroupStore } from './ports.js';
 import { planCard, planDestroy, planInvite, planLeave, planRemove, planRole } from './rules.js';
+import type { ConversationId } from '../messages/types.js';
 import type { CardPatch, GroupRole, GroupState, GroupSyncEntry } from './types.js';
 
 export interface GroupOptions {
@@ -21,8 +23,21 @@ export interface CreateGroupInput extends CardPatch {
 
 const LIMITS = { name: 100, topic: 256, description: 2048, pictureUrl: 2048 } as const;
 const MAX_ADDRESSES_PER_CALL = 600;
+/** COMPAT: Startalk clients name rooms with a uuid (32 hex, or with dashes); a JID local part either way. */
+const ROOM_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+const CACHE_LIMIT = 200_000;
+
+/** A legacy room name as stored: JID local parts compare case-insensitively (nodeprep). */
+export function normalizeRoomName(name: string): string | null {
+  const n = name.trim().toLowerCase();
+  return ROOM_NAME_RE.test(n) ? n : null;
+}
 
 export class GroupService {
+  /** room name <-> group id never change once created: cached without expiry (bounded) */
+  private readonly idByRoom = new Map<string, ConversationId>();
+  private readonly roomById = new Map<ConversationId, string | null>();
+
   constructor(
     private readonly store: GroupStore,
     private readonly accounts: AccountService,
@@ -37,10 +52,54 @@ export class GroupService {
     if (others.length + 1 > this.opts.memberLimit) {
       throw badInput(`a group has at most ${this.opts.memberLimit} members`, { limit: this.opts.memberLimit });
     }
-    const { id } = await this.store.create(actor.id, {
+    const created = await this.store.create(actor.id, {
       name: card.name, topic: card.topic ?? null, description: card.description ?? null, pictureUrl: card.pictureUrl ?? null,
-    }, others);
-    return (await this.store.state(id))!;
+    }, others, randomUUID().replaceAll('-', ''));
+    if (!created) throw new AppError('CONFLICT', 'room name collision, retry');
+    return (await this.store.state(created.id))!;
+  }
+
+  /**
+   * Startalk create_muc: the client names the room; the creator is owner and only member, and
+   * the card has no name until one is set. Creating a room one already belongs to again is a
+   * success (client retries); a name taken by any other group is CONFLICT.
+   */
+  async createRoom(actor: User, roomName: string): Promise<GroupState> {
+    const name = normalizeRoomName(roomName);
+    if (!name) throw badInput('invalid room name', { field: 'roomName' });
+    const created = await this.store.create(actor.id, { name: '', topic: null, description: null, pictureUrl: null }, [], name);
+    const id = created?.id ?? (await this.idByRoomName(name));
+    const state = id ? await this.store.state(id) : null;
+    if (!state || state.card.destroyed || !state.members.has(actor.id)) throw new AppError('CONFLICT', 'room name already taken');
+    return state;
+  }
+
+  /** The group named roomName (Startalk room JID local part); null when there is none. Cached. */
+  async idByRoomName(roomName: string): Promise<ConversationId | null> {
+    const name = normalizeRoomName(roomName);
+    if (!name) return null;
+    const hit = this.idByRoom.get(name);
+    if (hit) return hit;
+    const id = await this.store.idByRoomName(name);
+    if (id) this.remember(id, name);
+    return id;
+  }
+
+  /** A group's room name; null for 1:1 conversations and unknown ids. Cached: delivery asks per message. */
+  async roomNameOf(id: ConversationId): Promise<string | null> {
+    const hit = this.roomById.get(id);
+    if (hit !== undefined) return hit;
+    const name = await this.store.roomName(id);
+    if (name) this.remember(id, name);
+    else if (/^\d{1,19}$/.test(id) && this.roomById.size < CACHE_LIMIT) this.roomById.set(id, null); // kinds never change
+    return name;
+  }
+
+  private remember(id: ConversationId, name: string): void {
+    if (this.roomById.size >= CACHE_LIMIT) this.roomById.clear();
+    if (this.idByRoom.size >= CACHE_LIMIT) this.idByRoom.clear();
+    this.roomById.set(id, name);
+    this.idByRoom.set(name, id);
   }
 
   async invite(actor: User, groupId: string, addresses: string[]): Promise<GroupState> {

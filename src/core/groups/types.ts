@@ -8,6 +8,8 @@ export type MembershipStatus = 'member' | 'left' | 'removed' | 'destroyed';
 
 export interface GroupCard {
   id: ConversationId;
+  /** the legacy room name (Startalk <room>@conference.<domain>); chosen at create_muc, else generated; never changes */
+  roomName: string;
   name: string;
   topic: string | null;
   description: string | null;

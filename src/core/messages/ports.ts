@@ -44,6 +44,8 @@ export interface MessageStore {
   ): Promise<Applied>;
   /** Moves the user's read pointer in a group forward (never back); [] when unchanged. */
   setReadPointer(userId: UserId, conversationId: ConversationId, seq: string): Promise<Applied>;
+  /** The newest message of a conversation created at or before `atMs`; null when none. */
+  lastSeqAt(conversationId: ConversationId, atMs: number): Promise<string | null>;
   /** Startalk read_type 0: everything received up to `beforeMs` becomes read, in 1:1s and groups. */
   markAllRead(userId: UserId, beforeMs: number): Promise<Applied>;
   /** A page of a conversation's history, ordered by seq descending when from='newest'. */

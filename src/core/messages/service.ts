@@ -145,6 +145,27 @@ export class MessageService {
     await this.store.setReadPointer(actor.id, conv.id, upTo);
   }
 
+  /**
+   * Startalk read_type 2 by time: the group read pointer moves to the newest message sent at
+   * or before `atMs` (Startalk keeps a time, muc_room_users.date; we keep a message position).
+   */
+  async markGroupReadAt(actor: User, groupId: string, atMs: number): Promise<void> {
+    if (!Number.isFinite(atMs) || atMs < 0) badField('t', 'must be a time in ms since the epoch');
+    const conv = await this.conversationFor(actor, groupId);
+    if (conv.kind !== 'group') throw notFound('group not found');
+    const seq = await this.store.lastSeqAt(conv.id, Math.min(atMs, Date.now()));
+    if (seq) await this.store.setReadPointer(actor.id, conv.id, seq);
+  }
+
+  /** Startalk group revoke: the sender recalls their group message by its client id. */
+  async recallInGroup(actor: User, groupId: string, msgId: string): Promise<Message> {
+    const conv = await this.conversationFor(actor, groupId);
+    if (conv.kind !== 'group') throw notFound('group not found');
+    const [seq] = await this.store.seqsByMsgIds(conv.id, actor.id, [msgId]);
+    if (!seq) throw notFound('message not found');
+    return this.recall(actor, seq);
+  }
+
   /** Startalk read_type 0: everything received up to a time is read, in every conversation. */
   async markAllRead(actor: User, beforeMs: number): Promise<void> {
     if (!Number.isFinite(beforeMs) || beforeMs < 0) badField('before', 'must be a time in ms since the epoch');

@@ -16,6 +16,8 @@ export interface PresenceOptions {
   eventIntervalMs: number;
   /** users a presence change must reach (sharing a conversation or group) */
   contactsOf: (userId: UserId) => Promise<UserId[]>;
+  /** a device of the user came or went (Startalk's category-9 notify to their own devices) */
+  onDevicesChanged?: (userId: UserId, devices: Device[]) => void;
   onError: (err: unknown) => void;
 }
 
@@ -40,7 +42,7 @@ export class PresenceService {
 
   start(): void {
     const beat = () =>
-      this.store.heartbeat().then((gone) => gone.forEach((u) => this.changed(u)), this.opts.onError);
+      this.store.heartbeat().then((gone) => gone.forEach((u) => (this.changed(u), this.devicesChanged(u))), this.opts.onError);
     void beat();
     this.timer = setInterval(beat, this.opts.heartbeatMs);
     this.timer.unref();
@@ -62,6 +64,7 @@ export class PresenceService {
       node: this.opts.nodeId, show: d.show ?? 'online', priority: d.priority ?? 0, status: null, since: Date.now(),
     });
     this.changed(user.id);
+    this.devicesChanged(user.id);
     return deviceId;
   }
 
@@ -101,6 +104,7 @@ export class PresenceService {
   async deviceOffline(userId: UserId, deviceId: string): Promise<void> {
     await this.store.remove(userId, deviceId);
     this.changed(userId);
+    this.devicesChanged(userId);
   }
 
   /** Sets show and status on every device of the caller's session. */
@@ -117,6 +121,13 @@ export class PresenceService {
     for (const a of addresses) ids.push((await this.accounts.findByAddress(a)).id);
     const all = await this.store.devices(ids);
     return ids.map((id) => summarize(id, all.get(id) ?? []));
+  }
+
+  /** Every device change, not coalesced: the user's own clients list them (Startalk notify category 9). */
+  private devicesChanged(userId: UserId): void {
+    const hook = this.opts.onDevicesChanged;
+    if (!hook) return;
+    void this.store.devices([userId]).then((all) => hook(userId, all.get(userId) ?? []), this.opts.onError);
   }
 
   /** Announces the user's presence if it changed, at most once per interval (trailing edge). */

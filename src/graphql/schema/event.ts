@@ -3,6 +3,7 @@
 // WebSocket an event is rendered once per query and the result shared by all its
 // subscribers (src/graphql/shared-subscribe.ts).
 import type { DomainEvent, EventOf } from '../../core/events/types.js';
+import { ONLINE_CLIENTS } from '../../core/notify/service.js';
 import { builder, viewer } from '../builder.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';
 import { GroupCardRef, GroupRoleEnum } from './group.js';
@@ -22,6 +23,7 @@ const TYPE_OF: Record<DomainEvent['kind'], string> = {
   'group.read': 'GroupReadEvent',
   typing: 'TypingEvent',
   presence: 'PresenceEvent',
+  notify: 'NotifyEvent',
 };
 
 export const EventRef = builder.interfaceRef<DomainEvent>('Event').implement({
@@ -151,7 +153,9 @@ builder.subscriptionField('events', (t) =>
       const me = viewer(ctx);
       const seq = since != null ? decodeCursor('e', since, 'since') : null;
       const stream = ctx.core.hub.subscribe(
-        me.id, seq, { sessionId: ctx.session!.id, expiresAt: ctx.session!.expiresAt }, (e) => e.kind !== 'presence',
+        me.id, seq, { sessionId: ctx.session!.id, expiresAt: ctx.session!.expiresAt },
+        // presence has its own subscription; the online-clients notify is for Startalk clients (query `presence`)
+        (e) => e.kind !== 'presence' && !(e.kind === 'notify' && e.category === ONLINE_CLIENTS),
       );
       return ctx.core.presence.track(me, ctx.session!.id, stream); // a live subscription is an online device
     },

@@ -19,7 +19,10 @@ export const GroupCardRef = builder.objectRef<GroupCard>('GroupCard').implement(
   description: 'A group\'s card (Startalk muc_vcard_info); version increases on every change.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    name: t.exposeString('name'),
+    roomName: t.exposeString('roomName', {
+      description: 'Startalk room name: XMPP clients address the group as <roomName>@conference.<domain>. Never changes.',
+    }),
+    name: t.exposeString('name', { description: 'empty for a room created over XMPP until its card is set' }),
     topic: t.exposeString('topic', { nullable: true }),
     description: t.exposeString('description', { nullable: true }),
     pictureUrl: t.exposeString('pictureUrl', { nullable: true }),

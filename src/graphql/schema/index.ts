@@ -6,5 +6,6 @@ import './conversation.js';
 import './group.js';
 import './event.js';
 import './presence.js';
+import './notify.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

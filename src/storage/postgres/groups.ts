@@ -11,15 +11,15 @@ import type {
 import { appendEvent, type StreamWriter } from './stream-writer.js';
 
 interface CardRow {
-  id: string; name: string | null; topic: string | null; description: string | null; picture_url: string | null;
+  id: string; room_name: string | null; name: string | null; topic: string | null; description: string | null; picture_url: string | null;
   version: number; created_at: Date; destroyed_at: Date | null; member_count: string;
 }
 
-const CARD_COLUMNS = `c.id, c.name, c.topic, c.description, c.picture_url, c.version, c.created_at, c.destroyed_at,
+const CARD_COLUMNS = `c.id, c.room_name, c.name, c.topic, c.description, c.picture_url, c.version, c.created_at, c.destroyed_at,
   (SELECT count(*) FROM conversation_members x WHERE x.conversation_id = c.id) AS member_count`;
 
 const toCard = (r: CardRow): GroupCard => ({
-  id: r.id, name: r.name ?? '', topic: r.topic, description: r.description, pictureUrl: r.picture_url,
+  id: r.id, roomName: r.room_name ?? r.id, name: r.name ?? '', topic: r.topic, description: r.description, pictureUrl: r.picture_url,
   version: r.version, createdAt: r.created_at.getTime(), destroyed: r.destroyed_at !== null, memberCount: Number(r.member_count),
 });
 
@@ -41,15 +41,18 @@ async function loadState(q: Pool | PoolClient, id: string, lock: boolean): Promi
 export class PgGroupStore implements GroupStore {
   constructor(private readonly pool: Pool, private readonly writer: StreamWriter) {}
 
-  create(creator: UserId, card: Required<CardPatch>, memberIds: UserId[]) {
+  create(creator: UserId, card: Required<CardPatch>, memberIds: UserId[], roomName: string) {
     return this.writer.op(async (tx, alloc, now) => {
-      const seq = await alloc();
+      // conversations_room_name_key: a taken name inserts nothing (and allocates no position)
       const c = await tx.query<{ id: string }>(
-        `INSERT INTO conversations (kind, name, topic, description, picture_url, created_by, change_seq)
-         VALUES ('group', $1, $2, $3, $4, $5, $6) RETURNING id`,
-        [card.name, card.topic, card.description, card.pictureUrl, creator, seq],
+        `INSERT INTO conversations (kind, room_name, name, topic, description, picture_url, created_by)
+         VALUES ('group', $1, $2, $3, $4, $5, $6) ON CONFLICT (room_name) DO NOTHING RETURNING id`,
+        [roomName, card.name, card.topic, card.description, card.pictureUrl, creator],
       );
-      const id = c.rows[0]!.id;
+      if (!c.rows[0]) return null;
+      const id = c.rows[0].id;
+      const seq = await alloc();
+      await tx.query('UPDATE conversations SET change_seq = $2 WHERE id = $1', [id, seq]);
       const all = [creator, ...memberIds.filter((u) => u !== creator)];
       await addMembers(tx, id, all.map((u) => [u, u === creator ? 'owner' : 'member']), seq);
       const state = (await loadState(tx, id, false))!;
@@ -58,7 +61,7 @@ export class PgGroupStore implements GroupStore {
       };
       await appendEvent(tx, event, { conversationId: id }, now);
       return { id, applied: [{ event, recipients: all }] };
-    }, (r) => r.applied);
+    }, (r) => r?.applied ?? []);
   }
 
   change(id: string, plan: (state: GroupState) => GroupChange | null) {
@@ -72,6 +75,20 @@ export class PgGroupStore implements GroupStore {
 
   state(id: string): Promise<GroupState | null> {
     return loadState(this.pool, id, false);
+  }
+
+  async idByRoomName(roomName: string): Promise<string | null> {
+    // conversations_room_name_key
+    const r = await this.pool.query<{ id: string }>("SELECT id FROM conversations WHERE room_name = $1 AND kind = 'group'", [roomName]);
+    return r.rows[0]?.id ?? null;
+  }
+
+  async roomName(id: string): Promise<string | null> {
+    if (!/^\d{1,19}$/.test(id)) return null;
+    const r = await this.pool.query<{ room_name: string | null }>(
+      "SELECT room_name FROM conversations WHERE id = $1 AND kind = 'group'", [id],
+    );
+    return r.rows[0] ? (r.rows[0].room_name ?? id) : null;
   }
 
   async sync(userId: UserId, changedSince: string | null): Promise<GroupSyncEntry[]> {

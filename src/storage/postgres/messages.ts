@@ -131,6 +131,15 @@ export class PgMessageStore implements MessageStore, EventLog {
     }, same);
   }
 
+  async lastSeqAt(conversationId: ConversationId, atMs: number): Promise<string | null> {
+    // messages_conversation_id_seq_idx, newest first: created_at grows with seq
+    const r = await this.pool.query<{ seq: string }>(
+      'SELECT seq FROM messages WHERE conversation_id = $1 AND created_at <= $2 ORDER BY seq DESC LIMIT 1',
+      [conversationId, atMs],
+    );
+    return r.rows[0]?.seq ?? null;
+  }
+
   markAllRead(userId: UserId, beforeMs: number) {
     return this.writer.op(async (tx, alloc, now) => {
       const out: Applied = [];

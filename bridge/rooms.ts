@@ -1,0 +1,64 @@
+// Startalk rooms on the bridge (../shared/startalk/PROTOCOL.md §5): room JIDs at
+// conference.<domain>, named by the core group's room name; shared by the muc-* modules
+// and the delivery of group events. No state: every answer comes from the core.
+import type { Element } from 'ltx';
+import type { User } from '../src/core/accounts/types.js';
+import { ERRORS, isAppError } from '../src/core/errors.js';
+import type { Session } from './session.js';
+import { bare, el, stanzaError } from './xml.js';
+
+const P = 'http://jabber.org/protocol/';
+export const MUC = {
+  create: `${P}create_muc`,
+  inviteV2: `${P}muc#invite_v2`,
+  invite: `${P}muc#invite`,
+  register: `${P}muc#register`,
+  delRegister: `${P}muc#del_register`,
+  admin: `${P}muc#admin`,
+  owner: `${P}muc#owner`,
+  user: `${P}muc#user`,
+  userMucs: `${P}muc#user_mucs`,
+  addUser: `${P}muc#add_user`,
+  delUser: `${P}muc#del_user`,
+  vcardUpdate: `${P}muc#vcard_update`,
+} as const;
+
+/** The MUC service host: conference.<domain> */
+export const conference = (session: Session) => `conference.${session.ctx.domain}`;
+
+export const roomJid = (session: Session, roomName: string) => `${roomName}@${conference(session)}`;
+
+/** COMPAT: Startalk's in-room nick on the wire is "<user>_<domain>"; clients read sendjid/realfrom instead. */
+export const nickOf = (u: Pick<User, 'username' | 'domain'>) => `${u.username}_${u.domain}`;
+
+export const bareOf = (u: Pick<User, 'username' | 'domain'>) => `${u.username}@${u.domain}`;
+
+/** The room name a stanza is addressed to, when it goes to a room of this server; else null. */
+export function roomNameIn(session: Session, to: string | undefined): string | null {
+  if (!to) return null;
+  const [local, host] = bare(to).split('@', 2);
+  return local && host?.toLowerCase() === conference(session) ? local : null;
+}
+
+/** The core group a stanza addresses, or null after answering item-not-found. */
+export async function groupOf(session: Session, stanza: Element): Promise<string | null> {
+  const name = roomNameIn(session, stanza.attrs.to);
+  const id = name ? await session.ctx.core.groups.idByRoomName(name) : null;
+  if (!id) session.send(stanzaError(stanza, 'cancel', 'item-not-found', 'no such room'));
+  return id;
+}
+
+/** COMPAT: Startalk answers room IQs from the room with <query xmlns=…> around the result (PB maps on it). */
+export function roomResult(session: Session, iq: Element, ns: string, ...children: Element[]): Element {
+  return el('iq', { type: 'result', id: iq.attrs.id, from: iq.attrs.to, to: session.jid }, el('query', { xmlns: ns }, ...children));
+}
+
+/** The core's error registry decides the stanza error; anything else is internal (and logged). */
+export function errorReply(session: Session, stanza: Element, err: unknown): Element {
+  if (!isAppError(err)) {
+    session.ctx.log.warn({ err: (err as Error)?.message }, 'xmpp room request failed');
+    return stanzaError(stanza, 'wait', 'internal-server-error');
+  }
+  const { type, condition } = ERRORS[err.code].xmpp;
+  return stanzaError(stanza, type, condition, err.message);
+}
