@@ -16,6 +16,9 @@ import { SyncService } from './sync/service.js';
 import { PresenceService, type PresenceOptions } from './presence/service.js';
 import { MessageService, type MessageOptions } from './messages/service.js';
 import { NotifyService } from './notify/service.js';
+import type { PushGateway, PushStore } from './push/ports.js';
+import { PushService } from './push/service.js';
+import { PushWorker, type PushWorkerOptions } from './push/worker.js';
 
 export interface CorePorts {
   accounts: AccountStore;
@@ -27,6 +30,9 @@ export interface CorePorts {
   sessionKeys: SessionKeyStore;
   sync: SyncStore;
   clientConfig: ClientConfigStore;
+  push: PushStore;
+  /** where push jobs go; unset: no pushes are queued */
+  pushGateway?: PushGateway;
 }
 
 export interface CoreOptions {
@@ -39,6 +45,7 @@ export interface CoreOptions {
   maxSubscriptionsPerUser: number;
   frameWaitMs: number;
   presence: Omit<PresenceOptions, 'contactsOf'>;
+  push: PushWorkerOptions;
 }
 
 export interface Core {
@@ -51,6 +58,9 @@ export interface Core {
   sessionKeys: SessionKeyService;
   sync: SyncService;
   clientConfig: ClientConfigService;
+  push: PushService;
+  /** running when a push gateway is configured */
+  pushWorker: PushWorker | null;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
@@ -70,7 +80,11 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   });
   presence.start();
   const sync = new SyncService(ports.sync, ports.messages, messages, { maxPage: 1000 });
+  const pushWorker = ports.pushGateway
+    ? new PushWorker(ports.push, ports.pushGateway, accounts, ports.groups, presence, opts.push) : null;
+  pushWorker?.start();
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
+    push: new PushService(ports.push, messages), pushWorker,
   };
 }

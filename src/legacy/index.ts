@@ -3,6 +3,7 @@
 // bridge/: it calls core only. Each feature's routes live in their own file.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { adminRoutes } from './admin.js';
+import { pushRoutes } from './push.js';
 import { clientConfigRoutes } from './client-config.js';
 import { historyRoutes } from './history.js';
 import { loginRoutes } from './login.js';
@@ -27,5 +28,6 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   router.add(...userRoutes(deps));
   router.add(...clientConfigRoutes(deps));
   router.add(...adminRoutes(deps, rooms));
+  router.add(...pushRoutes(deps));
   return { handle: (req, res) => router.handle(req, res) };
 }

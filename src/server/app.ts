@@ -41,6 +41,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dataDir: config.dataDir,
     embeddedPgPort: config.embeddedPgPort,
     dbPoolSize: config.dbPoolSize,
+    pushGateway: config.push.gatewayUrl ? { url: config.push.gatewayUrl, secret: config.push.secret, timeoutMs: 10_000 } : undefined,
     log: { info: (m) => logger.info(m), error: (o, m) => logger.error(o, m) },
   });
   try {
@@ -73,6 +74,10 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       typingPerSec: config.limits.typingPerSec,
     },
     groups: { memberLimit: config.limits.groupMemberLimit },
+    push: {
+      pollMs: config.push.pollMs, maxAttempts: config.push.maxAttempts, retryBaseMs: config.push.retryBaseMs, retryMaxMs: 10 * 60_000,
+      onError: (err) => logger.error({ err }, 'push worker error'),
+    },
   });
   const { generatedPassword } = await core.accounts.bootstrap(config.adminPassword);
 
@@ -151,6 +156,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       return { port: httpPort, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/graphql`, xmppPort };
     },
     async close() {
+      await core.pushWorker?.stop();
       await core.presence.stop();
       core.hub.stop();
       for (const c of ws.wss.clients) c.terminate();

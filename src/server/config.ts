@@ -19,6 +19,8 @@ export interface Config {
   adminApiKey?: string;
   /** path prefix of the admin HTTP (Startalk's /qtalk/<action> on :10050) */
   adminHttpPath: string;
+  /** offline push: where jobs are POSTed; unset: no pushes are queued */
+  push: { gatewayUrl?: string; secret?: string; maxAttempts: number; retryBaseMs: number; pollMs: number };
   databaseUrl?: string;
   redisUrl?: string;
   /** key/channel prefix, so deployments can share one Redis */
@@ -132,6 +134,13 @@ export function loadConfig(env: Env): Config {
     publicUrl: url('PUBLIC_URL', ['http:', 'https:']),
     adminApiKey: str('ADMIN_API_KEY'),
     adminHttpPath: (str('ADMIN_HTTP_PATH') ?? '/qtalk').replace(/\/+$/, ''),
+    push: {
+      gatewayUrl: url('PUSH_GATEWAY_URL', ['http:', 'https:']),
+      secret: str('PUSH_GATEWAY_SECRET'),
+      maxAttempts: int('PUSH_MAX_ATTEMPTS', 10, 1, 100),
+      retryBaseMs: int('PUSH_RETRY_BASE_MS', 1000, 10, 3_600_000),
+      pollMs: int('PUSH_POLL_MS', 250, 10, 60_000),
+    },
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: str('REDIS_PREFIX') ?? 'stn',

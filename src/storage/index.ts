@@ -8,6 +8,7 @@ import type { GroupStore } from '../core/groups/ports.js';
 import type { MessageStore } from '../core/messages/ports.js';
 import type { SyncStore } from '../core/sync/ports.js';
 import type { ClientConfigStore } from '../core/client-config/ports.js';
+import type { PushGateway, PushStore } from '../core/push/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
 import type { SessionKeyStore } from '../core/keys/ports.js';
 import { createMemoryPresence } from './memory/presence.js';
@@ -22,12 +23,16 @@ import { PrismaClient } from './postgres/generated/client.js';
 import { PgMessageStore } from './postgres/messages.js';
 import { PgSyncStore } from './postgres/sync.js';
 import { PgClientConfigStore } from './postgres/client-config.js';
+import { PgPushStore } from './postgres/push.js';
+import { createHttpPushGateway } from './push-gateway/http.js';
 import { migrate } from './postgres/migrate.js';
 import { StreamWriter } from './postgres/stream-writer.js';
 import { createRedisBus } from './redis/bus.js';
 
 export interface StorageConfig {
   databaseUrl?: string;
+  /** HTTP push gateway; unset: pushes are not queued */
+  pushGateway?: { url: string; secret?: string; timeoutMs: number };
   redisUrl?: string;
   /** Redis channel for this deployment's events */
   redisChannel: string;
@@ -52,6 +57,8 @@ export interface Storage {
   sessionKeys: SessionKeyStore;
   sync: SyncStore;
   clientConfig: ClientConfigStore;
+  push: PushStore;
+  pushGateway?: PushGateway;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
@@ -110,6 +117,8 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     sessionKeys,
     sync: new PgSyncStore(pool),
     clientConfig: new PgClientConfigStore(pool),
+    push: new PgPushStore(pool),
+    pushGateway: cfg.pushGateway && createHttpPushGateway(cfg.pushGateway),
     writer,
     async ready() {
       if (!bus.isReady()) return false;

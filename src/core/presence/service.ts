@@ -114,6 +114,11 @@ export class PresenceService {
     if ((await this.store.updateSession(user.id, sessionId, show, status ?? null)) > 0) this.changed(user.id);
   }
 
+  /** Live devices of users by id, on any node (for server-side decisions such as push). */
+  devicesOf(userIds: readonly UserId[]): Promise<Map<UserId, Device[]>> {
+    return userIds.length ? this.store.devices(userIds) : Promise.resolve(new Map());
+  }
+
   async presence(viewer: User, addresses: string[]): Promise<UserPresence[]> {
     void viewer; // presence is visible within the deployment, like Startalk's org-wide status
     if (addresses.length > MAX_QUERY) throw badInput(`at most ${MAX_QUERY} users per query`);

@@ -7,5 +7,6 @@ import './group.js';
 import './event.js';
 import './presence.js';
 import './notify.js';
+import './push.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
