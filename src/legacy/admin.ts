@@ -69,6 +69,70 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
       },
     },
     {
+      // {muc_id, muc_owner, muc_domain, system, muc_name?, desc?}: the owner creates the room, then names it.
+      path: at('create_muc'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const owner = await user(required(body, 'muc_owner'));
+        const state = await core.groups.createRoom(owner, required(body, 'muc_id').split('@', 1)[0]!);
+        const name = str(body, 'muc_name');
+        const desc = str(body, 'desc');
+        if (name || desc) await core.groups.updateCard(owner, state.card.id, { ...(name ? { name } : {}), ...(desc ? { description: desc } : {}) });
+        return { muc_id: state.card.roomName };
+      },
+    },
+    {
+      // {muc_id, muc_owner, muc_member:[…]}: acted by muc_owner, so the group's rules apply.
+      path: at('add_muc_user'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const owner = await user(required(body, 'muc_owner'));
+        const members = memberList(body);
+        const state = await core.groups.invite(owner, await group(required(body, 'muc_id')), members);
+        return { members: state.members.size };
+      },
+    },
+    {
+      path: at('del_muc_user'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const owner = await user(required(body, 'muc_owner'));
+        const id = await group(required(body, 'muc_id'));
+        for (const m of memberList(body)) await core.groups.remove(owner, id, m);
+        return 'success';
+      },
+    },
+    {
+      path: at('destroy_muc'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const owner = await user(required(body, 'muc_owner'));
+        await core.groups.destroy(owner, await group(required(body, 'muc_id')));
+        return 'success';
+      },
+    },
+    {
+      // -> [{"U","H","N"}]
+      path: at('muc_users'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const state = await core.groups.systemState(await group(required(body, 'muc_id')));
+        const users = await core.accounts.usersByIds([...state.members.keys()]);
+        return [...users.values()].map((u) => ({ U: u.username, H: u.domain, N: u.displayName }));
+      },
+    },
+    {
+      // {"from","to": "u@d" | ["u@d", …],"category","data"}
+      path: at('send_notify'),
+      auth: 'admin',
+      handle: async ({ body }) => {
+        const to = (body as { to?: unknown }).to;
+        const list = typeof to === 'string' ? [to] : Array.isArray(to) ? to.filter((x): x is string => typeof x === 'string') : [];
+        const category = Number(required(body, 'category'));
+        return { users: await core.notify.system(list, category, str(body, 'data') ?? '') };
+      },
+    },
+    {
       path: at('get_user_nick'),
       auth: 'admin',
       handle: async ({ body }) => {
@@ -77,6 +141,15 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
       },
     },
   ];
+}
+
+/** muc_member as a list of "user" or "user@domain" strings (COMPAT: a single string is accepted too). */
+function memberList(body: unknown): string[] {
+  const m = (body as { muc_member?: unknown }).muc_member;
+  const list = typeof m === 'string' ? [m] : Array.isArray(m) ? m.filter((x): x is string => typeof x === 'string') : [];
+  if (list.length === 0) throw new LegacyError(ERR.BAD_INPUT, 'muc_member must list users');
+  if (list.length > MAX_RECIPIENTS) throw new LegacyError(ERR.BAD_INPUT, `at most ${MAX_RECIPIENTS} members per call`);
+  return list;
 }
 
 /** One <message/> from a string: no DTD, no processing instructions, bounded by the body limit. */

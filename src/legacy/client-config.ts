@@ -52,7 +52,10 @@ export function clientConfigRoutes(deps: LegacyDeps): LegacyRoute[] {
         const batch = (body as { batchProcess?: unknown }).batchProcess;
         const items = Array.isArray(batch) && batch.length ? batch.map((b) => ({ type: str(body, 'type'), ...(b as object) })) : [body];
         const done = await core.clientConfig.set(user, items.map(change), str(body, 'operate_plat') ?? null);
-        return shape(done, '0');
+        const result = shape(done, '0');
+        // COMPAT: category 6 tells the user's other devices to fetch their settings again.
+        core.notify.toSelf(user.id, 6, JSON.stringify({ version: result.version }));
+        return result;
       },
     },
   ];

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { adminRoutes } from './admin.js';
 import { pushRoutes } from './push.js';
 import { clientConfigRoutes } from './client-config.js';
+import { groupRoutes } from './groups.js';
 import { historyRoutes } from './history.js';
 import { loginRoutes } from './login.js';
 import { navRoutes } from './nav.js';
@@ -26,6 +27,7 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   const rooms = roomNames(deps.core, deps.domain);
   router.add(...historyRoutes(deps, rooms));
   router.add(...userRoutes(deps));
+  router.add(...groupRoutes(deps, rooms));
   router.add(...clientConfigRoutes(deps));
   router.add(...adminRoutes(deps, rooms));
   router.add(...pushRoutes(deps));

@@ -10,3 +10,6 @@ ALTER TABLE "stream_position"
 
 -- Time cursor -> seq, and a message's rank within its millisecond (the µs digits of `t`).
 CREATE INDEX "messages_created_at_seq_idx" ON "messages"("created_at", "seq");
+
+-- "Changes since T" for everything else on the stream (group sync): the events' stamps.
+CREATE INDEX "events_created_at_seq_idx" ON "events"("created_at", "seq");

@@ -142,6 +142,13 @@ export class GroupService {
     return s;
   }
 
+  /** Card and members without a membership check: for the deployment's own admin tools. */
+  async systemState(groupId: string): Promise<GroupState> {
+    const s = await this.store.state(groupId);
+    if (!s) throw notFound('group not found');
+    return s;
+  }
+
   /** All current groups, or every change (joins, leaves, removals, destroys, card edits) after a cursor. */
   sync(actor: User, changedSince: string | null): Promise<GroupSyncEntry[]> {
     return this.store.sync(actor.id, changedSince);

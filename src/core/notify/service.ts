@@ -18,6 +18,11 @@ export class NotifyService {
   /** Admins only: one notify to the given users (addresses), in one publish. Returns how many users. */
   async send(actor: User, addresses: string[], category: number, data: string): Promise<number> {
     if (!actor.isAdmin) throw forbidden('admin only');
+    return this.system(addresses, category, data);
+  }
+
+  /** The same, sent by the deployment itself (admin HTTP, server-side changes). */
+  async system(addresses: string[], category: number, data: string): Promise<number> {
     if (addresses.length === 0 || addresses.length > MAX_RECIPIENTS) throw badInput(`give 1-${MAX_RECIPIENTS} users`, { field: 'to' });
     if (!Number.isInteger(category) || category < 0 || category >= 2 ** 31) throw badInput('category must be a non-negative 32-bit integer', { field: 'category' });
     if (Buffer.byteLength(data, 'utf8') > MAX_DATA_BYTES) throw badInput(`data is larger than ${MAX_DATA_BYTES} bytes`, { field: 'data' });
@@ -29,6 +34,11 @@ export class NotifyService {
   }
 
   /** Category 9 to the user's own devices, whenever a device of theirs comes or goes (any node). */
+  /** A notify to one user's own sessions (e.g. category 6: their settings changed on another device). */
+  toSelf(userId: UserId, category: number, data: string): void {
+    this.publish([userId], category, data);
+  }
+
   devicesChanged(userId: UserId, devices: Device[]): void {
     this.publish([userId], ONLINE_CLIENTS, JSON.stringify(devices.map((d) => clientLabel(d.resource))));
   }

@@ -19,6 +19,8 @@ export interface ReadChange {
 export interface SyncStore {
   /** Where a time point falls in seq order. */
   locate(point: TimePoint): Promise<SeqPoint>;
+  /** The last stream position (message or event) stamped at or before ms; '0' when none. */
+  positionAt(ms: number): Promise<string>;
   /** Each message's rank among the messages of its millisecond (by seq). */
   ranks(messages: Message[]): Promise<Map<string, number>>;
   /** The user's messages in all their 1:1s or all their current groups with seq > afterSeq, ascending. */

@@ -52,6 +52,14 @@ export class SyncService {
     return at.exact && !inclusive ? at.seq : (BigInt(at.seq) + 1n).toString();
   }
 
+  /**
+   * The stream position at a time, for "changes since T" reads of other stream-ordered data
+   * (group sync): everything committed after T has a larger seq.
+   */
+  seqAt(ms: number): Promise<string> {
+    return this.store.positionAt(Math.max(0, Math.floor(ms)));
+  }
+
   async timed(messages: Message[]): Promise<TimedMessage[]> {
     const ranks = await this.store.ranks(messages);
     return messages.map((m) => ({ message: m, t: formatT(m.createdAt, ranks.get(m.seq) ?? 0) }));

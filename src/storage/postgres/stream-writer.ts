@@ -127,7 +127,12 @@ export class StreamWriter {
       };
       const only = batch[0]!;
       if (only.type === 'op') {
-        const value = await only.run(client, async () => (await take(1)).toString(), Date.now());
+        // Ops stamp their events with the stream's clock too (taking the stream lock first), so
+        // a time maps to a position for every kind of change (SyncStore.positionAt).
+        const r = await client.query<{ at_ms: string }>(
+          'UPDATE stream_position SET at_ms = GREATEST(at_ms, $1) WHERE id = 1 RETURNING at_ms', [Date.now()],
+        );
+        const value = await only.run(client, async () => (await take(1)).toString(), Number(r.rows[0]!.at_ms));
         await client.query('COMMIT');
         return { outcomes: [{ job: only, ok: true, value }], from, to };
       }

@@ -32,6 +32,17 @@ export class PgSyncStore implements SyncStore {
     return { seq: r.rows[0]?.seq ?? '0', exact: false };
   }
 
+  async positionAt(ms: number): Promise<string> {
+    // messages_created_at_seq_idx and events_created_at_seq_idx, one backward step each
+    const r = await this.pool.query<{ seq: string | null }>(
+      `SELECT GREATEST(
+         (SELECT seq FROM messages WHERE created_at <= $1 ORDER BY created_at DESC, seq DESC LIMIT 1),
+         (SELECT seq FROM events WHERE created_at <= $1 ORDER BY created_at DESC, seq DESC LIMIT 1))::text AS seq`,
+      [ms],
+    );
+    return r.rows[0]?.seq ?? '0';
+  }
+
   async ranks(messages: Message[]): Promise<Map<string, number>> {
     if (messages.length === 0) return new Map();
     // messages_created_at_seq_idx: an index-only count over one millisecond per message
