@@ -10,6 +10,9 @@ import type { Router } from './router.js';
 import type { StartalkKey } from '../src/core/accounts/startalk-rsa.js';
 import { el, NS } from './xml.js';
 
+/** stanzas received but not yet processed, per session */
+const MAX_PENDING = 1000;
+
 export interface Transport {
   /** writes serialized XML (one stanza per call: WebSocket frames carry one each) */
   write(xml: string): void;
@@ -55,6 +58,8 @@ export class Session {
   readonly sentHere = new Set<string>();
   closed = false;
   private headerSent = false;
+  private chain: Promise<void> = Promise.resolve();
+  private pending = 0;
   private readonly cleanups: (() => void)[] = [];
 
   /** TLS is on (STARTTLS done, or a TLS front for WebSocket) */
@@ -105,9 +110,26 @@ export class Session {
     this.transport.write(this.transport.header(this.streamId, this.ctx.domain));
   }
 
-  async handle(stanza: Element): Promise<void> {
-    if (this.closed) return;
-    await this.ctx.router.route(this, stanza);
+  /**
+   * Stanzas are processed one after another, in arrival order (RFC 6120 §10.1). Sends release
+   * the order once their message has its place in the stream (in-order.ts), not at commit,
+   * so a client can still pipeline. Past MAX_PENDING waiting stanzas the stream is closed.
+   */
+  handle(stanza: Element): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (++this.pending > MAX_PENDING) {
+      this.streamError('policy-violation', 'too many stanzas waiting');
+      return Promise.resolve();
+    }
+    const run = this.chain.then(async () => {
+      try {
+        if (!this.closed) await this.ctx.router.route(this, stanza);
+      } finally {
+        this.pending--;
+      }
+    });
+    this.chain = run.catch(() => {});
+    return run;
   }
 
   send(stanza: Element): void {

@@ -2,6 +2,7 @@
 // <body id msgType extendInfo backupinfo>, server msec_times, and the "mstat" sent-ack.
 import type { Element } from 'ltx';
 import { ERRORS, isAppError } from '../../src/core/errors.js';
+import { sendInOrder } from '../in-order.js';
 import type { Module } from '../router.js';
 import { bare, el, stanzaError } from '../xml.js';
 
@@ -20,20 +21,23 @@ export function chat(): Module {
         // COMPAT: Startalk puts the message id, msgType and extra info on <body>.
         const msgId = body.attrs.id || stanza.attrs.id;
         const msgType = body.attrs.msgType !== undefined ? Number(body.attrs.msgType) : 1;
-        try {
-          if (msgId) session.sentHere.add(msgId);
-          const m = await session.ctx.core.messages.sendDirect(session.user!, {
+        if (msgId) session.sentHere.add(msgId);
+        await sendInOrder(
+          (ordered) => session.ctx.core.messages.sendDirect(session.user!, {
             to: local!, msgId: msgId ?? null, msgType, body: body.getText(),
             extendInfo: body.attrs.extendInfo ?? null, backupInfo: body.attrs.backupinfo ?? null,
-          });
-          session.sentHere.add(m.msgId);
-          // COMPAT: Startalk's "sent" tick carries the server time of the stored message.
-          session.send(el('message', { type: 'mstat', to: session.bareJid, msec_times: m.createdAt },
-            el('body', { id: m.msgId, stat: 'sent' })));
-        } catch (err) {
-          if (msgId) session.sentHere.delete(msgId);
-          session.send(errorFor(stanza, err));
-        }
+          }, ordered),
+          (m) => {
+            session.sentHere.add(m.msgId);
+            // COMPAT: Startalk's "sent" tick carries the server time of the stored message.
+            session.send(el('message', { type: 'mstat', to: session.bareJid, msec_times: m.createdAt },
+              el('body', { id: m.msgId, stat: 'sent' })));
+          },
+          (err) => {
+            if (msgId) session.sentHere.delete(msgId);
+            session.send(errorFor(stanza, err));
+          },
+        );
         return true;
       },
     },

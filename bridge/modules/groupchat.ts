@@ -4,6 +4,7 @@
 // Revoke and typing addressed to a room go to the group's recall and typing.
 import type { Element } from 'ltx';
 import type { Session } from '../session.js';
+import { sendInOrder } from '../in-order.js';
 import type { Module } from '../router.js';
 import { errorReply, groupOf, roomNameIn } from '../rooms.js';
 import { el } from '../xml.js';
@@ -15,16 +16,15 @@ async function groupchat(session: Session, stanza: Element): Promise<boolean> {
   if (!groupId) return true;
   // COMPAT: Startalk puts the message id, msgType and extra info on <body>.
   const msgId = body.attrs.id || stanza.attrs.id;
-  try {
-    const m = await session.ctx.core.messages.sendGroup(session.user!, {
+  await sendInOrder(
+    (ordered) => session.ctx.core.messages.sendGroup(session.user!, {
       groupId, msgId: msgId ?? null, msgType: body.attrs.msgType !== undefined ? Number(body.attrs.msgType) : 1,
       body: body.getText(), extendInfo: body.attrs.extendInfo ?? null, backupInfo: body.attrs.backupinfo ?? null,
-    });
+    }, ordered),
     // COMPAT: the "sent" tick with the stored message's server time, as for chat.
-    session.send(el('message', { type: 'mstat', to: session.bareJid, msec_times: m.createdAt }, el('body', { id: m.msgId, stat: 'sent' })));
-  } catch (err) {
-    session.send(errorReply(session, stanza, err));
-  }
+    (m) => session.send(el('message', { type: 'mstat', to: session.bareJid, msec_times: m.createdAt }, el('body', { id: m.msgId, stat: 'sent' }))),
+    (err) => session.send(errorReply(session, stanza, err)),
+  );
   return true;
 }
 

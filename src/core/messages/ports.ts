@@ -23,9 +23,10 @@ export interface MessageStore {
   /**
    * Persists a message (concurrent calls are committed together). created=false when the
    * sender already stored this msgId; message is then the stored one. announce tells
-   * what to publish with the commit's frame; it is not called for duplicates.
+   * what to publish with the commit's frame; it is not called for duplicates. onQueued runs
+   * as soon as the message's place in commit order is fixed (before the commit).
    */
-  insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult>;
+  insertMessage(input: NewMessage, announce?: Announce<InsertResult>, onQueued?: () => void): Promise<InsertResult>;
   /**
    * Raises the delivery state of the given messages (those not sent by reader) and
    * records one event; null when nothing changed. announce as for insertMessage.

@@ -32,6 +32,11 @@ export interface SendInput {
   backupInfo?: string | null;
 }
 
+/** See sendDirect. */
+export interface Ordered {
+  onQueued: () => void;
+}
+
 const MSG_ID_RE = /^[A-Za-z0-9_.:@-]{1,128}$/;
 /** COMPAT: Startalk reserves msgType -1 (recall) and -2 (consult recall). */
 const RESERVED_TYPES = new Set([-1, -2]);
@@ -54,21 +59,25 @@ export class MessageService {
     this.typingLimiter = new RateLimiter(opts.typingPerSec, Math.max(1, opts.typingPerSec * 3));
   }
 
-  async sendDirect(sender: User, input: SendInput): Promise<Message> {
+  /**
+   * Sends a 1:1 message. `ordered.onQueued` runs once its place in commit order is fixed: a
+   * caller that must keep a client's messages in order (the bridge) waits for that, not the commit.
+   */
+  async sendDirect(sender: User, input: SendInput, ordered?: Ordered): Promise<Message> {
     const content = this.validate(sender, input);
     const peer = await this.accounts.findByAddress(input.to);
     if (peer.id === sender.id) badField('to', 'cannot send a message to yourself');
     const conv = await this.directConversation(sender.id, peer.id);
-    return this.store_(sender, conv.id, content, false, conv.memberIds);
+    return this.store_(sender, conv.id, content, false, conv.memberIds, ordered);
   }
 
   /** Posts in a group: only current members (checked at commit), delivered to every member. */
-  async sendGroup(sender: User, input: Omit<SendInput, 'to'> & { groupId: string }): Promise<Message> {
+  async sendGroup(sender: User, input: Omit<SendInput, 'to'> & { groupId: string }, ordered?: Ordered): Promise<Message> {
     const content = this.validate(sender, input);
     if ((await this.kindOf(input.groupId)) !== 'group') throw notFound('group not found');
     // Membership (and not destroyed) is checked by the insert itself, under the stream lock:
     // no member-list read per message.
-    return this.store_(sender, input.groupId, content, true);
+    return this.store_(sender, input.groupId, content, true, undefined, ordered);
   }
 
   private validate(sender: User, input: Omit<SendInput, 'to'>) {
@@ -87,11 +96,13 @@ export class MessageService {
 
   private async store_(
     sender: User, conversationId: ConversationId, c: ReturnType<MessageService['validate']>, isGroup: boolean, members?: UserId[],
+    ordered?: Ordered,
   ): Promise<Message> {
     const { message, created } = await this.store.insertMessage(
       { ...c, conversationId, senderId: sender.id, withMembers: isGroup },
       // Group members are read at commit, so a member who joined just before gets it.
       (r) => [{ recipients: r.memberIds ?? members ?? [], event: { kind: 'message.added', seq: r.message.seq, message: r.message } }],
+      ordered?.onQueued,
     );
     if (!created && (message.conversationId !== conversationId || message.body !== c.body || message.msgType !== c.msgType)) {
       throw new AppError('CONFLICT', `msgId "${c.msgId}" was already used for a different message`);

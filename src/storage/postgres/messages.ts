@@ -64,8 +64,8 @@ export class PgMessageStore implements MessageStore, EventLog {
     return row ? { id, kind: row.kind, memberIds: row.members, destroyed: row.destroyed } : null;
   }
 
-  insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult> {
-    return this.writer.insertMessage(input, announce);
+  insertMessage(input: NewMessage, announce?: Announce<InsertResult>, onQueued?: () => void): Promise<InsertResult> {
+    return this.writer.insertMessage(input, announce, onQueued);
   }
 
   markState(

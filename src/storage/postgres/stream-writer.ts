@@ -41,8 +41,11 @@ export class StreamWriter {
     this.maxBatch = Math.min(maxBatch, MAX_PER_MS);
   }
 
-  insertMessage(input: NewMessage, announce?: Announce<InsertResult>): Promise<InsertResult> {
-    return new Promise((resolve, reject) => this.enqueue({ type: 'message', input, resolve, reject, announce }));
+  /** onQueued runs once the message has its place in the queue (commit order is queue order). */
+  insertMessage(input: NewMessage, announce?: Announce<InsertResult>, onQueued?: () => void): Promise<InsertResult> {
+    const p = new Promise<InsertResult>((resolve, reject) => this.enqueue({ type: 'message', input, resolve, reject, announce }));
+    onQueued?.();
+    return p;
   }
 
   markState(
