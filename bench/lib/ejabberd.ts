@@ -14,7 +14,8 @@
 // collectGarbage), the way ejabberdctl reaches the server.
 //
 // Setup vs Debian's /etc/ejabberd/ejabberd.yml: the same auth (internal, SCRAM-hashed
-// passwords), no TLS (plain c2s on loopback), no c2s traffic shaper (Debian's limits every
+// passwords), no TLS (plain c2s on loopback), listen backlog 1024 (ejabberd's default of 5
+// drops SYNs under parallel logins: 1-s retries), no c2s traffic shaper (Debian's limits every
 // user to 3000 B/s), in-band registration off, and no mod_mam, like Debian's default: no
 // message archive, nothing persisted. BENCH_EJABBERD_MAM=1 adds mod_mam (Mnesia, default: always).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -36,7 +37,11 @@ export async function startEjabberd(opts: { mam: boolean }): Promise<XmppServer>
   mkdirSync(join(dir, 'spool'));
   mkdirSync(join(dir, 'logs'));
   writeFileSync(join(dir, 'ejabberd.yml'), config(c2s, http, opts.mam));
-  writeFileSync(join(dir, 'ejabberdctl.cfg'), `ERL_DIST_PORT=${dist}\nINET_DIST_INTERFACE=127.0.0.1\n`);
+  // su starts the VM with a soft open-files limit of 1024 (logins fail near 1000
+  // connections): ejabberdctl sources this file before su, so ERL points at a wrapper that
+  // raises the soft limit to the hard one (what Node and Prosody run with here) as the ejabberd user.
+  writeFileSync(join(dir, 'erl'), '#!/bin/sh\nulimit -n "$(ulimit -Hn)"\nexec /usr/bin/erl "$@"\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'ejabberdctl.cfg'), `ERL_DIST_PORT=${dist}\nINET_DIST_INTERFACE=127.0.0.1\nERL=${join(dir, 'erl')}\n`);
   execFileSync('chown', ['-R', 'ejabberd:ejabberd', dir]);
   const args = ['--config', join(dir, 'ejabberd.yml'), '--ctl-config', join(dir, 'ejabberdctl.cfg'),
     '--spool', join(dir, 'spool'), '--logs', join(dir, 'logs'), '--node', node];
@@ -102,6 +107,7 @@ listen:
     ip: "127.0.0.1"
     module: ejabberd_c2s
     max_stanza_size: 262144
+    backlog: 1024
     access: all
     starttls: false
   - port: ${http}

@@ -89,6 +89,7 @@ data_path = "${dir}/data"
 certificates = "${dir}/certs"
 log = { warn = "${dir}/prosody.log" }
 network_backend = "epoll"
+network_settings = { tcp_backlog = 1024 }
 c2s_ports = { ${c2s} }
 c2s_interfaces = { "127.0.0.1" }
 console_ports = { ${consolePort} }
