@@ -26,11 +26,11 @@ loopDelay.enable();
 
 let takeTrace: (() => unknown) | undefined;
 
-export async function startServer(env: Record<string, string | undefined>): Promise<{ app: App; url: string }> {
+export async function startServer(env: Record<string, string | undefined>): Promise<{ app: App; url: string; xmppPort: number | null }> {
   const app = await buildApp(loadConfig(env));
   if (env.BENCH_TRACE === '1') takeTrace = (await import('./lib/trace.js')).installTrace(app);
-  const { url } = await app.listen(0, '127.0.0.1');
-  return { app, url };
+  const { url, xmppPort } = await app.listen(0, '127.0.0.1');
+  return { app, url, xmppPort };
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -64,7 +64,7 @@ export async function snapshot(app: App): Promise<Snapshot> {
 type Request = { id: number; type: 'snapshot' | 'close' };
 
 async function runChild(): Promise<void> {
-  const { app, url } = await startServer(process.env);
+  const { app, url, xmppPort } = await startServer(process.env);
   const send = (m: unknown) => process.send!(m);
   process.on('message', (m: Request) => {
     if (m.type === 'snapshot') {
@@ -77,7 +77,7 @@ async function runChild(): Promise<void> {
     }
   });
   process.on('disconnect', () => setTimeout(() => process.exit(0), 2000).unref());
-  send({ ready: true, url });
+  send({ ready: true, url, xmppPort });
 }
 
 if (process.send && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -8,6 +8,8 @@ import type { Snapshot } from '../server.js';
 export interface ServerHandle {
   mode: 'child' | 'inproc';
   url: string;
+  /** XMPP over TCP, any free port (null when XMPP_PORT=off) */
+  xmppPort: number | null;
   pid: number;
   snapshot(): Promise<Snapshot>;
   close(): Promise<void>;
@@ -24,13 +26,13 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
   });
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, xmppPort } = await new Promise<{ url: string; xmppPort: number | null }>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`bench server exited with ${code} before it was ready`));
     child.once('exit', onExit);
-    child.on('message', (m: { ready?: boolean; url?: string; id?: number; result?: unknown; error?: string }) => {
+    child.on('message', (m: { ready?: boolean; url?: string; xmppPort?: number | null; id?: number; result?: unknown; error?: string }) => {
       if (m.ready) {
         child.off('exit', onExit);
-        return resolve(m.url!);
+        return resolve({ url: m.url!, xmppPort: m.xmppPort ?? null });
       }
       const p = pending.get(m.id!);
       pending.delete(m.id!);
@@ -58,6 +60,7 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
   return {
     mode: 'child',
     url,
+    xmppPort,
     pid: child.pid!,
     snapshot: () => call<Snapshot>('snapshot'),
     async close() {
@@ -74,6 +77,6 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
 
 export async function startInProcess(env: Record<string, string>): Promise<ServerHandle> {
   const { startServer, snapshot } = await import('../server.js');
-  const { app, url } = await startServer(env);
-  return { mode: 'inproc', url, pid: process.pid, snapshot: () => snapshot(app), close: () => app.close() };
+  const { app, url, xmppPort } = await startServer(env);
+  return { mode: 'inproc', url, xmppPort, pid: process.pid, snapshot: () => snapshot(app), close: () => app.close() };
 }
