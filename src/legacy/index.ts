@@ -7,6 +7,7 @@ import { pushRoutes } from './push.js';
 import { clientConfigRoutes } from './client-config.js';
 import { historyRoutes } from './history.js';
 import { loginRoutes } from './login.js';
+import { fileRoutes } from './files.js';
 import { navRoutes } from './nav.js';
 import { userRoutes } from './users.js';
 import { roomNames } from './rooms.js';
@@ -29,5 +30,6 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   router.add(...clientConfigRoutes(deps));
   router.add(...adminRoutes(deps, rooms));
   router.add(...pushRoutes(deps));
+  router.add(...fileRoutes(deps));
   return { handle: (req, res) => router.handle(req, res) };
 }
