@@ -24,7 +24,8 @@ function qf(res: ServerResponse, status: number, code: number | null, ret: boole
   const text = JSON.stringify({ ret, msg, data });
   const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
   if (code !== null) headers['x-qfproxy-code'] = code;
-  if (status === 413) headers.connection = 'close';
+  // an unread request body (early refusal) would hold the connection: close it instead
+  if (status === 413 || !res.req.complete) headers.connection = 'close';
   res.writeHead(status, headers).end(text);
   return RAW;
 }

@@ -129,6 +129,12 @@ export class FileService {
       return file;
     }
     const key = file.stagingKey!;
+    // as long to complete as to upload; after that a pending upload is dead
+    if (file.expiresAt && file.expiresAt.getTime() + this.opts.uploadTtlSec * 1000 < Date.now()) {
+      await this.blobs.remove(key);
+      await this.store.remove(file.id);
+      throw badInput('the upload expired', { reason: 'EXPIRED' });
+    }
     const stat = await this.blobs.stat(key);
     if (!stat) throw badInput('nothing was uploaded (or the upload URL expired)');
     const fail = async (msg: string, reason: string) => {
