@@ -308,3 +308,37 @@ describe('public-by-URL files (FILES_PUBLIC_URLS, Startalk behaviour)', () => {
     expect(Buffer.from(await r.arrayBuffer()).equals(bytes)).toBe(true);
   });
 });
+
+describe('aborted uploads', () => {
+  let store: StoreUnderTest;
+  let t: TestApp;
+  beforeAll(async () => {
+    store = await startStore('local');
+    t = await startTestApp(store.env);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await store?.close();
+  });
+
+  it('a client that disconnects mid-body leaves nothing behind', async () => {
+    const { request } = await import('node:http');
+    const base = new URL(t.url);
+    const boundary = 'xAbortx';
+    const req = request({
+      host: base.hostname, port: base.port, method: 'POST', path: '/file/v2/upload/file?key=k&name=a.bin',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': '200000' },
+    });
+    req.on('error', () => {});
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`);
+    req.write(randomBytes(50_000));
+    await sleep(200);
+    expect((await store.leftovers()).length).toBe(1); // the temp file being written
+    req.destroy();
+    const until = Date.now() + 5000;
+    while ((await store.leftovers()).length && Date.now() < until) await sleep(50);
+    expect(await store.leftovers()).toEqual([]);
+    expect(await store.objects()).toEqual([]);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM files')).rows[0].n).toBe(0);
+  });
+});

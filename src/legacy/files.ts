@@ -24,8 +24,16 @@ function qf(res: ServerResponse, status: number, code: number | null, ret: boole
   const text = JSON.stringify({ ret, msg, data });
   const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
   if (code !== null) headers['x-qfproxy-code'] = code;
-  // an unread request body (early refusal) would hold the connection: close it instead
-  if (status === 413 || !res.req.complete) headers.connection = 'close';
+  if (status === 413) headers.connection = 'close';
+  const req = res.req;
+  if (!req.complete) {
+    // An early refusal leaves the body unread, which would hold the connection (and block a
+    // server close): discard what is still coming, and cut it after 2 s (oversize bodies).
+    headers.connection = 'close';
+    req.unpipe();
+    req.resume();
+    res.once('finish', () => setTimeout(() => req.socket.destroy(), 2000).unref());
+  }
   res.writeHead(status, headers).end(text);
   return RAW;
 }
@@ -81,6 +89,10 @@ function receiveMultipart(deps: LegacyDeps, req: IncomingMessage, user: User, ki
       work.then(resolve, reject);
     });
     req.on('error', reject);
+    // a client that goes away mid-body: fail the file stream so its temp file is removed
+    req.on('close', () => {
+      if (!req.complete) bb.destroy(new Error('upload aborted'));
+    });
     req.pipe(bb);
   });
 }

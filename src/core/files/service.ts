@@ -211,7 +211,13 @@ export class FileService {
 
   private async receive(source: Readable, limit: number) {
     const meter = new Meter(limit, SNIFF_BYTES);
+    let ended = false;
+    source.on('end', () => (ended = true));
     source.on('error', (err) => meter.destroy(err));
+    // closed before its end (client gone): fail, so the staged bytes are removed
+    source.on('close', () => {
+      if (!ended) meter.destroy(new Error('upload aborted'));
+    });
     source.pipe(meter);
     const staged = await this.blobs.stage(meter);
     return { staged, meter };
