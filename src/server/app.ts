@@ -169,7 +169,11 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       bridge.tcp.close();
       bridge.closeAll();
       await ws.close();
+      // in-flight requests get 2 s; then their connections are cut (a client that never finishes
+      // a request body must not hold the shutdown forever)
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
       await new Promise<void>((r) => server.close(() => r()));
+      clearTimeout(force);
       server.closeAllConnections();
       await storage.close();
     },
