@@ -7,6 +7,8 @@ import type { GroupStore } from './groups/ports.js';
 import { GroupService, type GroupOptions } from './groups/service.js';
 import type { SessionKeyStore } from './keys/ports.js';
 import { SessionKeyService } from './keys/service.js';
+import type { BlobStore, FileStore } from './files/ports.js';
+import { FileService, type FileOptions } from './files/service.js';
 import type { MessageStore } from './messages/ports.js';
 import type { PresenceStore } from './presence/ports.js';
 import type { ClientConfigStore } from './client-config/ports.js';
@@ -33,6 +35,8 @@ export interface CorePorts {
   push: PushStore;
   /** where push jobs go; unset: no pushes are queued */
   pushGateway?: PushGateway;
+  files: FileStore;
+  blobs: BlobStore;
 }
 
 export interface CoreOptions {
@@ -46,6 +50,7 @@ export interface CoreOptions {
   frameWaitMs: number;
   presence: Omit<PresenceOptions, 'contactsOf'>;
   push: PushWorkerOptions;
+  files: FileOptions;
 }
 
 export interface Core {
@@ -61,6 +66,7 @@ export interface Core {
   push: PushService;
   /** running when a push gateway is configured */
   pushWorker: PushWorker | null;
+  files: FileService;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
@@ -86,5 +92,6 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
     push: new PushService(ports.push, messages), pushWorker,
+    files: new FileService(ports.files, ports.blobs, opts.files),
   };
 }

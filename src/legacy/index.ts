@@ -8,6 +8,7 @@ import { clientConfigRoutes } from './client-config.js';
 import { groupRoutes } from './groups.js';
 import { historyRoutes } from './history.js';
 import { loginRoutes } from './login.js';
+import { fileRoutes } from './files.js';
 import { navRoutes } from './nav.js';
 import { userRoutes } from './users.js';
 import { roomNames } from './rooms.js';
@@ -31,5 +32,6 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   router.add(...clientConfigRoutes(deps));
   router.add(...adminRoutes(deps, rooms));
   router.add(...pushRoutes(deps));
+  router.add(...fileRoutes(deps));
   return { handle: (req, res) => router.handle(req, res) };
 }

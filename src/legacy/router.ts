@@ -54,6 +54,8 @@ export interface LegacyRoute {
   handle(call: LegacyCall): Promise<unknown>;
   /** read no JSON body: the handler streams it (uploads) */
   rawBody?: boolean;
+  /** match every path that starts with `path` (e.g. '/file/v2/download/' + key); exact matches win */
+  prefix?: boolean;
 }
 
 export const RAW = Symbol('raw response');
@@ -68,13 +70,17 @@ const PREFIXES = ['/newapi/', '/package/qtapi/', '/im_http_service/newapi/'];
 
 export class LegacyRouter {
   private readonly routes = new Map<string, LegacyRoute>();
+  private readonly prefixed: [string, LegacyRoute][] = [];
 
   constructor(private readonly deps: LegacyDeps) {}
 
   add(...routes: LegacyRoute[]): this {
     for (const r of routes) {
-      if (r.path.startsWith('/')) this.routes.set(r.path, r);
-      else for (const p of PREFIXES) this.routes.set(p + r.path, r);
+      const paths = r.path.startsWith('/') ? [r.path] : PREFIXES.map((p) => p + r.path);
+      for (const path of paths) {
+        if (r.prefix) this.prefixed.push([path, r]);
+        else this.routes.set(path, r);
+      }
     }
     return this;
   }
@@ -82,7 +88,8 @@ export class LegacyRouter {
   /** Answers the request when a route matches; false lets the server try its other edges. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = this.routes.get(url.pathname.replace(/\/{2,}/g, '/'));
+    const path = url.pathname.replace(/\/{2,}/g, '/');
+    const route = this.routes.get(path) ?? this.prefixed.find(([p]) => path.startsWith(p))?.[1];
     if (!route) return false;
     void this.run(route, req, res, url);
     return true;

@@ -42,6 +42,8 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     embeddedPgPort: config.embeddedPgPort,
     dbPoolSize: config.dbPoolSize,
     pushGateway: config.push.gatewayUrl ? { url: config.push.gatewayUrl, secret: config.push.secret, timeoutMs: 10_000 } : undefined,
+    minio: config.files.minio,
+    filesUrlSecret: config.files.urlSecret,
     log: { info: (m) => logger.info(m), error: (o, m) => logger.error(o, m) },
   });
   try {
@@ -77,6 +79,10 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     push: {
       pollMs: config.push.pollMs, maxAttempts: config.push.maxAttempts, retryBaseMs: config.push.retryBaseMs, retryMaxMs: 10 * 60_000,
       onError: (err) => logger.error({ err }, 'push worker error'),
+    },
+    files: {
+      maxBytes: config.files.maxBytes, uploadTtlSec: config.files.uploadTtlSeconds, downloadTtlSec: config.files.downloadTtlSeconds,
+      publicUrls: config.files.publicUrls, urlSecret: storage.filesUrlSecret, publicBase: config.publicUrl,
     },
   });
   const { generatedPassword } = await core.accounts.bootstrap(config.adminPassword);
@@ -163,7 +169,11 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       bridge.tcp.close();
       bridge.closeAll();
       await ws.close();
+      // in-flight requests get 2 s; then their connections are cut (a client that never finishes
+      // a request body must not hold the shutdown forever)
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
       await new Promise<void>((r) => server.close(() => r()));
+      clearTimeout(force);
       server.closeAllConnections();
       await storage.close();
     },

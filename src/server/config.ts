@@ -56,6 +56,19 @@ export interface Config {
     maxWsConnections: number;
   };
   sessionTtlDays: number;
+  files: FilesConfig;
+}
+
+export interface FilesConfig {
+  /** MinIO/S3 when MINIO_ENDPOINT is set; else the local disk under DATA_DIR/files */
+  minio?: { endpoint: string; publicEndpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
+  /** COMPAT: Startalk's qfproxy served files to anyone with the URL; off: signed or signed-in */
+  publicUrls: boolean;
+  /** HMAC key of our signed file URLs; unset: generated once and kept in DATA_DIR/files */
+  urlSecret?: string;
+  uploadTtlSeconds: number;
+  downloadTtlSeconds: number;
+  maxBytes: { file: number; image: number; avatar: number; voice: number; video: number };
 }
 
 export class ConfigError extends Error {
@@ -67,6 +80,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+const MB = 1024 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -175,7 +189,43 @@ export function loadConfig(env: Env): Config {
       maxWsConnections: int('MAX_WS_CONNECTIONS', 10_000, 1, 1_000_000),
     },
     sessionTtlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
+    files: {
+      minio: minioConfig(),
+      publicUrls: bool('FILES_PUBLIC_URLS', false),
+      urlSecret: str('FILES_URL_SECRET'),
+      uploadTtlSeconds: int('FILES_UPLOAD_TTL_SECONDS', 900, 1, 7 * 86_400),
+      downloadTtlSeconds: int('FILES_URL_TTL_SECONDS', 3600, 1, 7 * 86_400),
+      maxBytes: {
+        file: int('MAX_FILE_BYTES', 100 * MB, 1, 5 * 1024 * MB),
+        image: int('MAX_IMAGE_BYTES', 20 * MB, 1, 1024 * MB),
+        avatar: int('MAX_AVATAR_BYTES', 2 * MB, 1, 100 * MB),
+        voice: int('MAX_VOICE_BYTES', 10 * MB, 1, 1024 * MB),
+        video: int('MAX_VIDEO_BYTES', 100 * MB, 1, 5 * 1024 * MB),
+      },
+    },
   };
+  function minioConfig(): FilesConfig['minio'] {
+    const raw = str('MINIO_ENDPOINT');
+    if (raw === undefined) return undefined;
+    // a URL, or host[:port] with MINIO_USE_SSL
+    const endpoint = /^https?:\/\//i.test(raw) ? raw : `${bool('MINIO_USE_SSL', false) ? 'https' : 'http'}://${raw}`;
+    try {
+      new URL(endpoint);
+    } catch {
+      problems.push('MINIO_ENDPOINT must be http(s)://host[:port] or host[:port]');
+    }
+    const accessKey = str('MINIO_ACCESS_KEY');
+    const secretKey = str('MINIO_SECRET_KEY');
+    if (!accessKey || !secretKey) problems.push('MINIO_ENDPOINT needs MINIO_ACCESS_KEY and MINIO_SECRET_KEY');
+    const bucket = str('MINIO_BUCKET') ?? 'startalk-files';
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`MINIO_BUCKET=${JSON.stringify(bucket)} is not a valid bucket name`);
+    return {
+      endpoint, publicEndpoint: url('MINIO_PUBLIC_URL', ['http:', 'https:']), accessKey: accessKey ?? '', secretKey: secretKey ?? '',
+      bucket, region: str('MINIO_REGION') ?? 'us-east-1',
+    };
+  }
+  const filesSecret = str('FILES_URL_SECRET');
+  if (filesSecret !== undefined && filesSecret.length < 32) problems.push('FILES_URL_SECRET must be at least 32 characters');
   const apiKey = str('ADMIN_API_KEY');
   if (apiKey !== undefined && apiKey.length < 16) problems.push('ADMIN_API_KEY must be at least 16 characters');
   if (!/^\/[A-Za-z0-9/_-]{1,100}$/.test(config.adminHttpPath)) problems.push('ADMIN_HTTP_PATH must be a path like /qtalk');

@@ -28,6 +28,12 @@ import { createHttpPushGateway } from './push-gateway/http.js';
 import { migrate } from './postgres/migrate.js';
 import { StreamWriter } from './postgres/stream-writer.js';
 import { createRedisBus } from './redis/bus.js';
+import type { BlobStore, FileStore } from '../core/files/ports.js';
+import { createLocalBlobStore } from './files/local.js';
+import { createS3BlobStore } from './files/s3.js';
+import { loadUrlSecret } from './files/secret.js';
+import { PgFileStore } from './postgres/files.js';
+import { join } from 'node:path';
 
 export interface StorageConfig {
   databaseUrl?: string;
@@ -44,6 +50,9 @@ export interface StorageConfig {
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
+  /** object storage: MinIO/S3 when given, else the local disk under dataDir/files */
+  minio?: { endpoint: string; publicEndpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
+  filesUrlSecret?: string;
   log: { info: (msg: string) => void; error: (obj: unknown, msg: string) => void };
 }
 
@@ -59,6 +68,10 @@ export interface Storage {
   clientConfig: ClientConfigStore;
   push: PushStore;
   pushGateway?: PushGateway;
+  files: FileStore;
+  blobs: BlobStore;
+  /** HMAC key of the file URLs our server signs */
+  filesUrlSecret: Buffer;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
@@ -106,6 +119,20 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     })
     : createMemorySessionKeys();
   const messages = new PgMessageStore(pool, writer);
+  const filesDir = join(cfg.dataDir, 'files');
+  let blobs: BlobStore;
+  let filesUrlSecret: Buffer;
+  try {
+    filesUrlSecret = await loadUrlSecret(filesDir, cfg.filesUrlSecret);
+    blobs = cfg.minio
+      ? await createS3BlobStore({ ...cfg.minio, tmpDir: join(filesDir, 'tmp') })
+      : await createLocalBlobStore(filesDir);
+  } catch (err) {
+    await Promise.allSettled([bus.close(), presence.close(), sessionKeys.close()]);
+    await pool.end();
+    await embedded?.stop();
+    throw err;
+  }
 
   return {
     accounts: new PgAccountStore(prisma),
@@ -119,6 +146,9 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     clientConfig: new PgClientConfigStore(pool),
     push: new PgPushStore(pool),
     pushGateway: cfg.pushGateway && createHttpPushGateway(cfg.pushGateway),
+    files: new PgFileStore(pool),
+    blobs,
+    filesUrlSecret,
     writer,
     async ready() {
       if (!bus.isReady()) return false;
@@ -134,6 +164,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
       await bus.close();
       await presence.close();
       await sessionKeys.close();
+      await blobs.close();
       await prisma.$disconnect();
       await pool.end();
       await embedded?.stop();

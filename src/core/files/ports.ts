@@ -1,0 +1,44 @@
+// What the files area needs from storage: an object store for bytes and a table for metadata.
+import type { Readable } from 'node:stream';
+import type { ByteRange, FileRecord, NewFile, PresignedUpload } from './types.js';
+
+/** Bytes staged in a temporary place (never visible under a content key until committed). */
+export interface StagedBlob {
+  /** moves the bytes to `key`; when `key` already exists the staged copy is dropped (dedupe) */
+  commit(key: string, contentType: string): Promise<void>;
+  /** removes the staged bytes; safe to call twice or after commit */
+  discard(): Promise<void>;
+}
+
+/** Object storage: local disk by default, MinIO/S3 when configured. */
+export interface BlobStore {
+  readonly name: 'local' | 's3';
+  /** writes a stream to a temporary place; rejects (leaving nothing) if the stream errors */
+  stage(source: Readable): Promise<StagedBlob>;
+  /** size of an object, or null when absent */
+  stat(key: string): Promise<{ size: number } | null>;
+  /** the object's bytes, or the inclusive `range` of them */
+  read(key: string, range?: ByteRange): Promise<Readable>;
+  /** moves `from` to `to` (keeping an existing `to`, dropping `from`) */
+  promote(from: string, to: string, contentType: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** a direct upload to `key` that the store itself limits to `size` bytes of `contentType`; null: through our server */
+  presignUpload(key: string, opts: { size: number; contentType: string; expiresSec: number }): Promise<PresignedUpload | null>;
+  /**
+   * a direct, expiring download URL, or null when downloads go through our server
+   * (then FileService signs a URL of ours)
+   */
+  presignDownload(key: string, opts: { expiresSec: number; filename: string; contentType: string }): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+/** File metadata in PostgreSQL. */
+export interface FileStore {
+  insert(file: NewFile): Promise<FileRecord>;
+  byId(id: string): Promise<FileRecord | null>;
+  /** any ready file with this content (sha256 or md5 hex) */
+  byHash(hash: string): Promise<FileRecord | null>;
+  /** marks a pending upload ready with its verified hashes */
+  complete(id: string, sha256: string, md5: string, contentType: string, ext: string): Promise<FileRecord>;
+  remove(id: string): Promise<void>;
+}
