@@ -79,6 +79,8 @@ export interface MessageSearch {
   text: string;
   /** true: file messages (msgType 5) only; false: everything else */
   files: boolean;
+  /** only 1:1s or only groups; unset: both */
+  conversationKind?: 'direct' | 'group';
   offset: number;
   limit: number;
 }

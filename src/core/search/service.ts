@@ -45,7 +45,10 @@ export class SearchService {
   }
 
   /** One kind, Startalk style (a section per kind): hits from offset, and whether more follow. */
-  async section(viewer: User, kind: SearchKind, rawText: string, offset: number, limit: number): Promise<SearchPage<SearchHit>> {
+  async section(
+    viewer: User, kind: SearchKind, rawText: string, offset: number, limit: number,
+    only?: { conversationKind?: 'direct' | 'group' },
+  ): Promise<SearchPage<SearchHit>> {
     const text = cleanText(rawText);
     const lim = Math.max(1, Math.min(limit, this.opts.maxPageSize));
     const off = Math.max(0, Math.floor(offset));
@@ -75,7 +78,9 @@ export class SearchService {
       }
       case 'message':
       case 'file': {
-        const rows = await this.messages.search(viewer.id, { text, files: kind === 'file', offset: off, limit: lim + 1 });
+        const rows = await this.messages.search(viewer.id, {
+          text, files: kind === 'file', conversationKind: only?.conversationKind, offset: off, limit: lim + 1,
+        });
         return {
           hasMore: rows.length > lim,
           items: rows.slice(0, lim).map((match) => ({ kind, match, highlights: [snippet(match.message.body, text)] })),

@@ -8,5 +8,6 @@ import './event.js';
 import './presence.js';
 import './notify.js';
 import './push.js';
+import './search.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -12,6 +12,9 @@ import { rowToMessage, type MessageRow } from './rows.js';
 const COLUMNS = ['seq', 'conversation_id', 'sender_id', 'msg_id', 'msg_type', 'body', 'extend_info', 'backup_info', 'created_at', 'state', 'recalled_at']
   .map((c) => `m.${c}`).join(', ');
 
+/** What is matched: the body, or for files (Startalk's JSON body) the file name only. */
+const TEXT = `CASE WHEN m.msg_type = 5 THEN coalesce(substring(m.body from '"FileName"\\s*:\\s*"([^"]*)"'), m.body) ELSE m.body END`;
+
 export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function searchMessages(pool: Pool, userId: UserId, q: MessageSearch): Promise<MessageMatch[]> {
@@ -24,10 +27,11 @@ export async function searchMessages(pool: Pool, userId: UserId, q: MessageSearc
      FROM conversation_members me
      JOIN conversations c ON c.id = me.conversation_id
      JOIN messages m ON m.conversation_id = me.conversation_id
-     WHERE me.user_id = $1 AND m.recalled_at IS NULL AND (m.msg_type = 5) = $2
-       AND (to_tsvector('simple', m.body) @@ plainto_tsquery('simple', $3) OR m.body ILIKE ALL ($4::text[]))
+     CROSS JOIN LATERAL (SELECT ${TEXT} AS text) t
+     WHERE me.user_id = $1 AND m.recalled_at IS NULL AND (m.msg_type = 5) = $2 AND ($7::text IS NULL OR c.kind = $7)
+       AND (to_tsvector('simple', t.text) @@ plainto_tsquery('simple', $3) OR t.text ILIKE ALL ($4::text[]))
      ORDER BY m.seq DESC OFFSET $5 LIMIT $6`,
-    [userId, q.files, words.join(' '), words.map((w) => `%${likeEscape(w)}%`), q.offset, q.limit],
+    [userId, q.files, words.join(' '), words.map((w) => `%${likeEscape(w)}%`), q.offset, q.limit, q.conversationKind ?? null],
   );
   return r.rows.map((row) => ({
     message: rowToMessage(row),
