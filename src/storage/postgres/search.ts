@@ -16,6 +16,11 @@ const USER_TEXT = `lower(username || ' ' || display_name || ' ' || coalesce(depa
         || ' ' || coalesce(search_pinyin, ''))`;
 const USER_COLUMNS = 'u.id, u.username, u.display_name, u.pinyin, u.department, u.avatar_url, u.mood, u.frozen, u.is_admin, u.version, u.created_at';
 const MIN_SUBSTRING = 3; // trigrams need three characters
+/**
+ * The viewer's groups, read first: LIKE estimates are poor, and a planner that guesses few
+ * name matches would scan every group instead of the viewer's few hundred by primary key.
+ */
+const MINE = 'c.id = ANY (ARRAY(SELECT conversation_id FROM conversation_members WHERE user_id = $1))';
 
 interface UserRow {
   id: string; username: string; display_name: string; pinyin: string | null; department: string | null;
@@ -76,31 +81,59 @@ export class PgSearchIndex implements SearchIndex {
         branch(4, 'u.search_initials COLLATE "C"', `u.search_initials COLLATE "C" LIKE $${args.length}`),
       );
     }
-    const run = async (extra: string[]) => {
-      const r = await this.pool.query<UserRow>(
-        `WITH hits AS (${[...branches, ...extra].join(' UNION ALL ')}),
-              best AS (SELECT DISTINCT ON (id) id, rank, key FROM hits ORDER BY id, rank)
-         SELECT ${USER_COLUMNS} FROM best b JOIN users u ON u.id = b.id
-         ORDER BY b.rank, b.key, b.id OFFSET $${args.length + 1} LIMIT $${args.length + 2}`,
-        [...args, q.offset, q.limit + 1],
-      );
-      return r.rows;
-    };
-    let rows = await run([]);
-    // Substrings only when the prefixes leave the page short: they are ranked last anyway.
-    if (rows.length <= q.limit && [...text].length >= MIN_SUBSTRING) {
-      args.push(`%${likeEscape(text)}%`);
-      rows = await run([branch(5, 'u.username COLLATE "C"', `${USER_TEXT} LIKE $${args.length}`)]);
+    // Every prefix hit up to the end of the requested page, in rank order.
+    const prefix = (await this.pool.query<UserRow>(
+      `WITH hits AS (${branches.join(' UNION ALL ')}),
+            best AS (SELECT DISTINCT ON (id) id, rank, key FROM hits ORDER BY id, rank)
+       SELECT ${USER_COLUMNS} FROM best b JOIN users u ON u.id = b.id ORDER BY b.rank, b.key, b.id LIMIT $4`,
+      args,
+    )).rows;
+    let rows = prefix;
+    // Substrings only when the prefixes leave the page short: they are ranked after them.
+    if (prefix.length < want && [...text].length >= MIN_SUBSTRING) {
+      const seen = new Set(prefix.map((r) => r.id));
+      const more = await this.substring(q.domain, text, want);
+      rows = [...prefix, ...more.filter((r) => !seen.has(r.id))];
     }
+    rows = rows.slice(q.offset, q.offset + q.limit + 1);
     return { items: rows.slice(0, q.limit).map((r) => rowToUser(q.domain, r)), hasMore: rows.length > q.limit };
+  }
+
+  /**
+   * Users whose searchable text contains text, at most limit, in storage order: not sorted,
+   * since a common substring (a department) would sort every match for one page; the first
+   * rows in storage order are a stable prefix, so pages stay consistent.
+   */
+  private async substring(domain: string, text: string, limit: number): Promise<UserRow[]> {
+    const client = await this.pool.connect();
+    try {
+      // LIKE '%…%' estimates are guesses: with a LIMIT the planner bets on a scan that stops
+      // early, and reads the whole table when the substring is rare. The trigram bitmap is
+      // right either way (cheap to build; the heap scan stops at the limit).
+      await client.query('BEGIN READ ONLY');
+      await client.query('SET LOCAL enable_seqscan = off');
+      await client.query('SET LOCAL enable_indexscan = off');
+      const r = await client.query<UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users u
+         WHERE u.domain_id = (SELECT id FROM domains WHERE host = $1) AND NOT u.frozen AND ${USER_TEXT} LIKE $2 LIMIT $3`,
+        [domain, `%${likeEscape(text)}%`, limit],
+      );
+      await client.query('COMMIT');
+      return r.rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async groups(q: GroupQuery): Promise<SearchPage<GroupCard>> {
     const text = likeEscape(q.text.toLowerCase());
     const r = await this.pool.query<CardRow>(
       `SELECT ${CARD_COLUMNS}
-       FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id
-       WHERE me.user_id = $1 AND c.kind = 'group' AND c.destroyed_at IS NULL
+       FROM conversations c
+       WHERE ${MINE} AND c.kind = 'group' AND c.destroyed_at IS NULL
          AND (lower(c.name) LIKE $2 OR lower(c.topic) LIKE $2)
        ORDER BY lower(c.name) LIKE $3 DESC, lower(c.name), c.id OFFSET $4 LIMIT $5`,
       [q.viewerId, `%${text}%`, `${text}%`, q.offset, q.limit + 1],
@@ -111,10 +144,9 @@ export class PgSearchIndex implements SearchIndex {
   async sharedGroups(q: SharedGroupQuery): Promise<SearchPage<{ card: GroupCard; withUserIds: UserId[] }>> {
     const r = await this.pool.query<CardRow & { with_ids: string[] }>(
       `SELECT ${CARD_COLUMNS}, array_agg(o.user_id::text ORDER BY o.user_id) AS with_ids
-       FROM conversation_members me
-       JOIN conversations c ON c.id = me.conversation_id AND c.kind = 'group' AND c.destroyed_at IS NULL
-       JOIN conversation_members o ON o.conversation_id = c.id AND o.user_id = ANY($2::bigint[]) AND o.user_id <> me.user_id
-       WHERE me.user_id = $1
+       FROM conversations c
+       JOIN conversation_members o ON o.conversation_id = c.id AND o.user_id = ANY($2::bigint[]) AND o.user_id <> $1
+       WHERE ${MINE} AND c.kind = 'group' AND c.destroyed_at IS NULL
        GROUP BY c.id
        ORDER BY count(*) DESC, lower(c.name), c.id OFFSET $3 LIMIT $4`,
       [q.viewerId, q.userIds, q.offset, q.limit + 1],
