@@ -1,6 +1,7 @@
 // Builds the domain services from their ports. Edges (GraphQL, bridge) receive a Core.
 import type { AccountStore } from './accounts/ports.js';
 import { AccountService } from './accounts/service.js';
+import { ChangeFeed, type Change } from './events/changes.js';
 import type { Bus, EventLog } from './events/ports.js';
 import { EventHub } from './events/hub.js';
 import type { GroupStore } from './groups/ports.js';
@@ -17,6 +18,8 @@ import type { SyncStore } from './sync/ports.js';
 import { SyncService } from './sync/service.js';
 import { PresenceService, type PresenceOptions } from './presence/service.js';
 import { MessageService, type MessageOptions } from './messages/service.js';
+import type { SearchIndex } from './search/ports.js';
+import { SearchService, type SearchOptions } from './search/service.js';
 import { NotifyService } from './notify/service.js';
 import type { PushGateway, PushStore } from './push/ports.js';
 import { PushService } from './push/service.js';
@@ -37,6 +40,7 @@ export interface CorePorts {
   pushGateway?: PushGateway;
   files: FileStore;
   blobs: BlobStore;
+  search: SearchIndex;
 }
 
 export interface CoreOptions {
@@ -51,6 +55,9 @@ export interface CoreOptions {
   presence: Omit<PresenceOptions, 'contactsOf'>;
   push: PushWorkerOptions;
   files: FileOptions;
+  search: SearchOptions;
+  /** a listener of committed changes (the search index) failed */
+  onChangeError?: (err: unknown, change: Change) => void;
 }
 
 export interface Core {
@@ -67,14 +74,20 @@ export interface Core {
   /** running when a push gateway is configured */
   pushWorker: PushWorker | null;
   files: FileService;
+  search: SearchService;
+  /** committed user and group changes, on this node */
+  changes: ChangeFeed;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
+  const changes = new ChangeFeed(opts.onChangeError);
   const accounts = new AccountService(ports.accounts, ports.bus, {
     domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
-  });
+  }, changes);
   const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
-  const groups = new GroupService(ports.groups, accounts, ports.bus, opts.groups);
+  const groups = new GroupService(ports.groups, accounts, ports.bus, opts.groups, changes);
+  const search = new SearchService(ports.search, ports.messages, changes, opts.search);
+  await search.start();
   const hub = new EventHub(ports.bus, ports.events, {
     queueLimit: opts.subscriptionQueue, pageSize: 200, maxPerUser: opts.maxSubscriptionsPerUser, frameWaitMs: opts.frameWaitMs,
   });
@@ -91,7 +104,7 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   pushWorker?.start();
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
-    push: new PushService(ports.push, messages), pushWorker,
+    push: new PushService(ports.push, messages), pushWorker, search, changes,
     files: new FileService(ports.files, ports.blobs, opts.files),
   };
 }

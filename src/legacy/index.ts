@@ -13,6 +13,7 @@ import { navRoutes } from './nav.js';
 import { userRoutes } from './users.js';
 import { roomNames } from './rooms.js';
 import { LegacyRouter, type LegacyDeps } from './router.js';
+import { searchRoutes } from './search.js';
 
 export type { LegacyDeps } from './router.js';
 
@@ -33,5 +34,6 @@ export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   router.add(...adminRoutes(deps, rooms));
   router.add(...pushRoutes(deps));
   router.add(...fileRoutes(deps));
+  router.add(...searchRoutes(deps));
   return { handle: (req, res) => router.handle(req, res) };
 }

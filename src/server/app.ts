@@ -41,6 +41,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dataDir: config.dataDir,
     embeddedPgPort: config.embeddedPgPort,
     dbPoolSize: config.dbPoolSize,
+    meili: config.meili,
     pushGateway: config.push.gatewayUrl ? { url: config.push.gatewayUrl, secret: config.push.secret, timeoutMs: 10_000 } : undefined,
     minio: config.files.minio,
     filesUrlSecret: config.files.urlSecret,
@@ -76,6 +77,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       typingPerSec: config.limits.typingPerSec,
     },
     groups: { memberLimit: config.limits.groupMemberLimit },
+    search: { maxPageSize: config.limits.maxPageSize },
+    onChangeError: (err, change) => logger.error({ err, change: change.kind }, 'a change listener (search index) failed'),
     push: {
       pollMs: config.push.pollMs, maxAttempts: config.push.maxAttempts, retryBaseMs: config.push.retryBaseMs, retryMaxMs: 10 * 60_000,
       onError: (err) => logger.error({ err }, 'push worker error'),
@@ -164,6 +167,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     async close() {
       await core.pushWorker?.stop();
       await core.presence.stop();
+      await core.search.stop().catch((err) => logger.error({ err }, 'search stop failed'));
       core.hub.stop();
       for (const c of ws.wss.clients) c.terminate();
       bridge.tcp.close();

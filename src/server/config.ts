@@ -23,6 +23,8 @@ export interface Config {
   push: { gatewayUrl?: string; secret?: string; maxAttempts: number; retryBaseMs: number; pollMs: number };
   databaseUrl?: string;
   redisUrl?: string;
+  /** Meilisearch for people and groups; unset: PostgreSQL */
+  meili?: { url: string; apiKey?: string; indexPrefix: string };
   /** key/channel prefix, so deployments can share one Redis */
   redisPrefix: string;
   adminPassword?: string;
@@ -157,6 +159,9 @@ export function loadConfig(env: Env): Config {
     },
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    meili: url('MEILI_URL', ['http:', 'https:'])
+      ? { url: str('MEILI_URL')!, apiKey: str('MEILI_API_KEY'), indexPrefix: str('MEILI_INDEX_PREFIX') ?? `stn_${domain.replace(/[^a-z0-9]/g, '_')}` }
+      : undefined,
     redisPrefix: str('REDIS_PREFIX') ?? 'stn',
     adminPassword,
     dataDir: str('DATA_DIR') ?? './data',
@@ -229,6 +234,8 @@ export function loadConfig(env: Env): Config {
   const apiKey = str('ADMIN_API_KEY');
   if (apiKey !== undefined && apiKey.length < 16) problems.push('ADMIN_API_KEY must be at least 16 characters');
   if (!/^\/[A-Za-z0-9/_-]{1,100}$/.test(config.adminHttpPath)) problems.push('ADMIN_HTTP_PATH must be a path like /qtalk');
+  const meiliPrefix = str('MEILI_INDEX_PREFIX');
+  if (meiliPrefix !== undefined && !/^[A-Za-z0-9_-]{1,200}$/.test(meiliPrefix)) problems.push('MEILI_INDEX_PREFIX may only contain letters, digits, "-" and "_"');
   if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;

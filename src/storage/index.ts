@@ -11,6 +11,10 @@ import type { ClientConfigStore } from '../core/client-config/ports.js';
 import type { PushGateway, PushStore } from '../core/push/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
 import type { SessionKeyStore } from '../core/keys/ports.js';
+import type { SearchIndex } from '../core/search/ports.js';
+import { MeiliSearchIndex } from './meili/search.js';
+import { PgSearchIndex } from './postgres/search.js';
+import { createSearchSource } from './postgres/search-source.js';
 import { createMemoryPresence } from './memory/presence.js';
 import { createMemorySessionKeys } from './memory/session-keys.js';
 import { createRedisSessionKeys } from './redis/session-keys.js';
@@ -53,6 +57,8 @@ export interface StorageConfig {
   /** object storage: MinIO/S3 when given, else the local disk under dataDir/files */
   minio?: { endpoint: string; publicEndpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
   filesUrlSecret?: string;
+  /** people and group search on Meilisearch; unset: on PostgreSQL */
+  meili?: { url: string; apiKey?: string; indexPrefix: string };
   log: { info: (msg: string) => void; error: (obj: unknown, msg: string) => void };
 }
 
@@ -64,6 +70,7 @@ export interface Storage {
   bus: Bus;
   presence: PresenceStore;
   sessionKeys: SessionKeyStore;
+  search: SearchIndex;
   sync: SyncStore;
   clientConfig: ClientConfigStore;
   push: PushStore;
@@ -133,6 +140,11 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     await embedded?.stop();
     throw err;
   }
+  const search = cfg.meili
+    ? new MeiliSearchIndex(createSearchSource(pool), {
+      url: cfg.meili.url, apiKey: cfg.meili.apiKey, prefix: cfg.meili.indexPrefix, log: { error: cfg.log.error },
+    })
+    : new PgSearchIndex(pool);
 
   return {
     accounts: new PgAccountStore(prisma),
@@ -142,6 +154,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     bus,
     presence,
     sessionKeys,
+    search,
     sync: new PgSyncStore(pool),
     clientConfig: new PgClientConfigStore(pool),
     push: new PgPushStore(pool),
@@ -161,6 +174,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     },
     async close() {
       closing = true;
+      await search.close().catch((err) => cfg.log.error({ err: (err as Error).message }, 'search index close failed'));
       await bus.close();
       await presence.close();
       await sessionKeys.close();

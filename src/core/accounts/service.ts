@@ -1,6 +1,7 @@
 // Accounts: login/logout with opaque tokens, user administration, password changes.
 import { createHash, randomBytes } from 'node:crypto';
 import { badInput, forbidden, notFound, rateLimited, unauthenticated } from '../errors.js';
+import { ChangeFeed } from '../events/changes.js';
 import type { Bus } from '../events/ports.js';
 import { RateLimiter } from '../rate-limit.js';
 import { TtlMap } from '../ttl-map.js';
@@ -60,7 +61,12 @@ export class AccountService {
   private readonly idByName = new Map<string, UserId>();
   private readonly loginLimiter: RateLimiter;
 
-  constructor(private readonly store: AccountStore, private readonly bus: Bus, private readonly opts: AccountOptions) {
+  constructor(
+    private readonly store: AccountStore,
+    private readonly bus: Bus,
+    private readonly opts: AccountOptions,
+    private readonly changes: ChangeFeed = new ChangeFeed(),
+  ) {
     bus.subscribe((env) => env.revoke && this.forgetSessions(env.revoke.userId));
     this.loginLimiter = new RateLimiter(opts.loginAttemptsPerMinute / 60, opts.loginAttemptsPerMinute);
   }
@@ -76,10 +82,11 @@ export class AccountService {
     if (existing) return {};
     const password = adminPassword ?? randomBytes(12).toString('base64url');
     try {
-      await this.store.createUser({
+      const admin = await this.store.createUser({
         domain: this.opts.domain, username: 'admin', displayName: 'Administrator', isAdmin: true,
         passwordHash: await hashPassword(password),
       });
+      await this.changes.emit({ kind: 'user.changed', user: admin, at: Date.now() });
     } catch (e) {
       if ((e as { code?: string }).code === 'CONFLICT') return {}; // another node just created it
       throw e;
@@ -165,7 +172,7 @@ export class AccountService {
       throw badInput('username must be 1-64 characters: lowercase letters, digits, ".", "_" or "-"', { field: 'username' });
     }
     validatePassword(input.password);
-    return this.store.createUser({
+    const user = await this.store.createUser({
       domain: this.opts.domain,
       username,
       displayName: text(input.displayName, 'displayName') ?? username,
@@ -175,6 +182,8 @@ export class AccountService {
       isAdmin: input.isAdmin ?? false,
       passwordHash: await hashPassword(input.password),
     });
+    await this.changes.emit({ kind: 'user.changed', user, at: Date.now() });
+    return user;
   }
 
   /** Admin edit; an omitted field is unchanged, a null clears it (ignored for required fields). */
@@ -199,6 +208,7 @@ export class AccountService {
       this.bus.publish({ revoke: { userId: id } });
     }
     this.userCache.delete(id);
+    await this.changes.emit({ kind: 'user.changed', user, at: Date.now() });
     return user;
   }
 
@@ -212,6 +222,7 @@ export class AccountService {
     }
     const user = await this.store.updateUser(actor.id, clean);
     this.userCache.delete(actor.id);
+    await this.changes.emit({ kind: 'user.changed', user, at: Date.now() });
     return user;
   }
 

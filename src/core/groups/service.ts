@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { AccountService } from '../accounts/service.js';
 import type { User, UserId } from '../accounts/types.js';
 import { AppError, badInput, notFound } from '../errors.js';
+import { ChangeFeed, type Change } from '../events/changes.js';
 import type { Bus } from '../events/ports.js';
-import type { GroupStore } from './ports.js';
+import type { Applied, GroupStore } from './ports.js';
 import { planCard, planDestroy, planInvite, planLeave, planRemove, planRole } from './rules.js';
 import type { ConversationId } from '../messages/types.js';
 import type { CardPatch, GroupRole, GroupState, GroupSyncEntry } from './types.js';
@@ -43,6 +44,7 @@ export class GroupService {
     private readonly accounts: AccountService,
     private readonly bus: Bus,
     private readonly opts: GroupOptions,
+    private readonly changes: ChangeFeed = new ChangeFeed(),
   ) {}
 
   async create(actor: User, input: CreateGroupInput): Promise<GroupState> {
@@ -56,6 +58,7 @@ export class GroupService {
       name: card.name, topic: card.topic ?? null, description: card.description ?? null, pictureUrl: card.pictureUrl ?? null,
     }, others, randomUUID().replaceAll('-', ''));
     if (!created) throw new AppError('CONFLICT', 'room name collision, retry');
+    await this.report(created.applied);
     return (await this.store.state(created.id))!;
   }
 
@@ -68,6 +71,7 @@ export class GroupService {
     const name = normalizeRoomName(roomName);
     if (!name) throw badInput('invalid room name', { field: 'roomName' });
     const created = await this.store.create(actor.id, { name: '', topic: null, description: null, pictureUrl: null }, [], name);
+    if (created) await this.report(created.applied);
     const id = created?.id ?? (await this.idByRoomName(name));
     const state = id ? await this.store.state(id) : null;
     if (!state || state.card.destroyed || !state.members.has(actor.id)) throw new AppError('CONFLICT', 'room name already taken');
@@ -104,35 +108,35 @@ export class GroupService {
 
   async invite(actor: User, groupId: string, addresses: string[]): Promise<GroupState> {
     const ids = await this.resolve(addresses);
-    await this.store.change(groupId, (s) => planInvite(s, actor.id, ids, this.opts.memberLimit));
+    await this.report(await this.store.change(groupId, (s) => planInvite(s, actor.id, ids, this.opts.memberLimit)));
     return this.state(actor, groupId);
   }
 
   async leave(actor: User, groupId: string): Promise<void> {
-    await this.store.change(groupId, (s) => planLeave(s, actor.id));
+    await this.report(await this.store.change(groupId, (s) => planLeave(s, actor.id)));
   }
 
   async remove(actor: User, groupId: string, address: string): Promise<GroupState> {
     const [target] = await this.resolve([address]);
-    await this.store.change(groupId, (s) => planRemove(s, actor.id, target!));
+    await this.report(await this.store.change(groupId, (s) => planRemove(s, actor.id, target!)));
     return this.state(actor, groupId);
   }
 
   async setRole(actor: User, groupId: string, address: string, role: GroupRole): Promise<GroupState> {
     const [target] = await this.resolve([address]);
-    await this.store.change(groupId, (s) => planRole(s, actor.id, target!, role));
+    await this.report(await this.store.change(groupId, (s) => planRole(s, actor.id, target!, role)));
     return this.state(actor, groupId);
   }
 
   async updateCard(actor: User, groupId: string, patch: CardPatch): Promise<GroupState> {
     const clean = cleanCard(patch);
     if (clean.name === '') throw badInput('name cannot be empty', { field: 'name' });
-    await this.store.change(groupId, (s) => planCard(s, actor.id, clean));
+    await this.report(await this.store.change(groupId, (s) => planCard(s, actor.id, clean)));
     return this.state(actor, groupId);
   }
 
   async destroy(actor: User, groupId: string): Promise<void> {
-    await this.store.change(groupId, (s) => planDestroy(s, actor.id));
+    await this.report(await this.store.change(groupId, (s) => planDestroy(s, actor.id)));
   }
 
   /** Card and members, for members only (a destroyed group stays readable by its last members). */
@@ -152,6 +156,15 @@ export class GroupService {
   /** All current groups, or every change (joins, leaves, removals, destroys, card edits) after a cursor. */
   sync(actor: User, changedSince: string | null): Promise<GroupSyncEntry[]> {
     return this.store.sync(actor.id, changedSince);
+  }
+
+  /** Tells the change feed (search index) what a committed change did to groups. */
+  private async report(applied: Applied | null): Promise<void> {
+    for (const { event } of applied ?? []) {
+      if (event.kind === 'group.members' || event.kind === 'group.updated' || event.kind === 'group.destroyed') {
+        await this.changes.emit(event satisfies Change);
+      }
+    }
   }
 
   private async resolve(addresses: string[]): Promise<UserId[]> {

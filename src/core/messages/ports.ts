@@ -2,7 +2,8 @@
 import type { UserId } from '../accounts/types.js';
 import type { Announced, DomainEvent } from '../events/types.js';
 import type {
-  Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, NewMessage, PageRequest,
+  Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, MessageMatch, MessageSearch, NewMessage,
+  PageRequest,
 } from './types.js';
 
 export type InsertResult = { message: Message; created: boolean; memberIds?: UserId[] };
@@ -61,4 +62,9 @@ export interface MessageStore {
   messagesBySeq(conversationId: ConversationId, seqs: string[]): Promise<Message[]>;
   /** The user's conversations, most recent first, with last message and unread count. */
   conversations(userId: UserId, limit: number, beforeSeq?: string): Promise<ConversationSummary[]>;
+  /**
+   * The user's own history matching the text, newest first: only conversations they are a
+   * member of now (the join is the access rule), recalled messages excluded.
+   */
+  search(userId: UserId, q: MessageSearch): Promise<MessageMatch[]>;
 }

@@ -61,3 +61,26 @@ export interface PageRequest {
   /** which end of the range to take from: 'newest' reads downward from beforeSeq */
   from: 'newest' | 'oldest';
 }
+
+/** A message found by search, with what a result list shows beside it. */
+export interface MessageMatch {
+  message: Message;
+  conversationKind: 'direct' | 'group';
+  /** 1:1: the other member */
+  peerId: UserId | null;
+  /** groups: the group's name */
+  groupName: string | null;
+  /** groups: the legacy room name (local part of the room JID) */
+  roomName: string | null;
+}
+
+export interface MessageSearch {
+  /** words to find; all of them must occur */
+  text: string;
+  /** true: file messages (msgType 5) only; false: everything else */
+  files: boolean;
+  /** only 1:1s or only groups; unset: both */
+  conversationKind?: 'direct' | 'group';
+  offset: number;
+  limit: number;
+}

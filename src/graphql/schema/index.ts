@@ -9,5 +9,6 @@ import './presence.js';
 import './notify.js';
 import './push.js';
 import './file.js';
+import './search.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

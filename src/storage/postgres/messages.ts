@@ -9,6 +9,8 @@ import { notFound } from '../../core/errors.js';
 import type {
   Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, NewMessage, PageRequest,
 } from '../../core/messages/types.js';
+import type { MessageMatch, MessageSearch } from '../../core/messages/types.js';
+import { searchMessages } from './message-search.js';
 import { MESSAGE_COLUMNS, rowToEvent, rowToMessage, type EventRow, type MessageRow } from './rows.js';
 import { appendEvent, type StreamWriter } from './stream-writer.js';
 
@@ -17,6 +19,10 @@ const same = (a: Applied) => a;
 
 export class PgMessageStore implements MessageStore, EventLog {
   constructor(private readonly pool: Pool, private readonly writer: StreamWriter) {}
+
+  search(userId: UserId, q: MessageSearch): Promise<MessageMatch[]> {
+    return searchMessages(this.pool, userId, q);
+  }
 
   async directConversation(a: UserId, b: UserId): Promise<Conversation> {
     const [lo, hi] = BigInt(a) < BigInt(b) ? [a, b] : [b, a];
