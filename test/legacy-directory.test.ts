@@ -54,6 +54,11 @@ describe('org and cards', () => {
     expect(card.body.data[0].users[0]).toMatchObject({ mood: 'shipping', imageurl: 'https://img.example/l.png' });
   });
 
+  it('search_vcard finds people by name prefix in ejabberd\'s own envelope', async () => {
+    const r = await fetch(`${base}/newapi/domain/search_vcard.qunar?p=pc&v=1&keyword=mar`, { headers: { cookie: `q_ckey=${qckey('lena', ls.key)}` } });
+    expect(await r.json()).toEqual({ ret: '1', message: 'sucess', data: [{ domain: 'localhost', nickname: 'Marc M.', username: 'marc' }] });
+  });
+
   it('get_user_status tells online from offline', async () => {
     ls.send('<presence><priority>5</priority></presence>');
     await sleep(300);

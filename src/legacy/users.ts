@@ -1,7 +1,7 @@
 // Users, cards, status and profile (../shared/startalk/PROTOCOL.md §6.3, §13 A.8).
 import type { User } from '../core/accounts/types.js';
-import type { LegacyDeps, LegacyRoute } from './router.js';
-import { ERR, LegacyError, str } from './http.js';
+import { RAW, type LegacyDeps, type LegacyRoute } from './router.js';
+import { ERR, LegacyError, sendJson, str } from './http.js';
 
 const ORG_PAGE = 10_000;
 const MAX_CARDS = 1000;
@@ -82,6 +82,19 @@ export function userRoutes(deps: LegacyDeps): LegacyRoute[] {
           known.forEach((n, j) => ul.push({ u: n, o: states[j]?.online ? SHOW_TO_STATUS[states[j]!.show ?? 'online'] ?? 'online' : 'offline' }));
         }
         return { ul };
+      },
+    },
+    {
+      // COMPAT: ejabberd's domain_search_vcard answered in its own envelope: {"ret":"1",
+      // "message":"sucess" (sic), "data":[{domain, nickname, username}]}.
+      path: 'domain/search_vcard.qunar',
+      auth: 'ckey',
+      handle: async ({ user, url, res }) => {
+        const keyword = (url.searchParams.get('keyword') ?? '').trim();
+        const hits = keyword ? (await core.search.section(user, 'user', keyword.slice(0, 100), 0, 20)).items : [];
+        const data = hits.flatMap((h) => (h.kind === 'user' ? [{ domain: h.user.domain, nickname: h.user.displayName, username: h.user.username }] : []));
+        sendJson(res, 200, { ret: '1', message: 'sucess', data });
+        return RAW;
       },
     },
     {
