@@ -24,6 +24,12 @@ import { NotifyService } from './notify/service.js';
 import type { PushGateway, PushStore } from './push/ports.js';
 import { PushService } from './push/service.js';
 import { PushWorker, type PushWorkerOptions } from './push/worker.js';
+import type { ApiKeyStore } from './admin/ports.js';
+import { ApiKeyService } from './admin/api-keys.js';
+import { AdminService } from './admin/service.js';
+import type { IntegrationStore, WebhookSender } from './integration/ports.js';
+import { IntegrationService } from './integration/service.js';
+import { WebhookWorker, type WebhookWorkerOptions } from './integration/worker.js';
 
 export interface CorePorts {
   accounts: AccountStore;
@@ -41,6 +47,9 @@ export interface CorePorts {
   files: FileStore;
   blobs: BlobStore;
   search: SearchIndex;
+  apiKeys: ApiKeyStore;
+  integration: IntegrationStore;
+  webhookSender: WebhookSender;
 }
 
 export interface CoreOptions {
@@ -58,6 +67,7 @@ export interface CoreOptions {
   search: SearchOptions;
   /** a listener of committed changes (the search index) failed */
   onChangeError?: (err: unknown, change: Change) => void;
+  webhooks: WebhookWorkerOptions;
 }
 
 export interface Core {
@@ -77,6 +87,10 @@ export interface Core {
   search: SearchService;
   /** committed user and group changes, on this node */
   changes: ChangeFeed;
+  apiKeys: ApiKeyService;
+  admin: AdminService;
+  integration: IntegrationService;
+  webhookWorker: WebhookWorker;
 }
 
 export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<Core> {
@@ -102,9 +116,13 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   const pushWorker = ports.pushGateway
     ? new PushWorker(ports.push, ports.pushGateway, accounts, ports.groups, presence, opts.push) : null;
   pushWorker?.start();
+  const integration = new IntegrationService(ports.integration, { accounts, messages, groups }, ports.bus, { pollMs: opts.webhooks.pollMs });
+  const webhookWorker = new WebhookWorker(ports.integration, ports.webhookSender, integration, opts.webhooks);
+  webhookWorker.start();
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
     push: new PushService(ports.push, messages), pushWorker, search, changes,
     files: new FileService(ports.files, ports.blobs, opts.files),
+    apiKeys: new ApiKeyService(ports.apiKeys), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
   };
 }

@@ -12,6 +12,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { AuthSession } from '../core/accounts/types.js';
+import { isApiKeyToken } from '../core/admin/api-keys.js';
+import type { ApiKeyInfo } from '../core/admin/scopes.js';
 import type { Core } from '../core/index.js';
 import type { Context } from './builder.js';
 import { createMaskError } from './errors.js';
@@ -36,6 +38,19 @@ export interface GraphQLEdgeOptions {
 
 const bearer = (v: unknown) => (typeof v === 'string' ? v.replace(/^Bearer\s+/i, '').trim() : null);
 
+type Auth = { session: AuthSession | null; apiKey: ApiKeyInfo | null };
+
+/** A user token or an API key ("stk_…"); an unknown token of either kind is null. */
+async function authenticate(core: Core, token: string | null): Promise<Auth | null> {
+  if (!token) return null;
+  if (isApiKeyToken(token)) {
+    const apiKey = await core.apiKeys.authenticate(token);
+    return apiKey ? { session: null, apiKey } : null;
+  }
+  const session = await core.accounts.authenticate(token);
+  return session ? { session, apiKey: null } : null;
+}
+
 export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
   const { core, limits } = opts;
   const maskError = createMaskError(opts.logError);
@@ -46,7 +61,7 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     maxTokensPlugin({ n: limits.maxTokens, exposeLimits: true }),
   ] as Plugin[];
 
-  const yoga = createYoga<{ session?: AuthSession | null }, Context>({
+  const yoga = createYoga<{ session?: AuthSession | null; apiKey?: ApiKeyInfo | null }, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -56,10 +71,10 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     plugins: [...armor, useBodyLimit(limits.maxRequestBytes)],
     context: async (init) => {
       const req = (init as { request?: Request }).request;
-      const session = init.session !== undefined
-        ? init.session
-        : await core.accounts.authenticate(bearer(req?.headers.get('authorization')));
-      return { core, session, userAgent: req?.headers.get('user-agent') ?? null };
+      const auth = init.session !== undefined
+        ? { session: init.session, apiKey: init.apiKey ?? null }
+        : await authenticate(core, bearer(req?.headers.get('authorization')));
+      return { core, session: auth?.session ?? null, apiKey: auth?.apiKey ?? null, userAgent: req?.headers.get('user-agent') ?? null };
     },
   });
 
@@ -69,18 +84,20 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     wss.on('connection', (socket) => {
       if (wss.clients.size > limits.maxWsConnections) socket.close(1013, 'too many connections');
     });
-    const disposable = useServer<Record<string, unknown>, { session?: AuthSession | null }>(
+    const disposable = useServer<Record<string, unknown>, { session?: AuthSession | null; apiKey?: ApiKeyInfo | null }>(
       {
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
           const token = bearer(params.authorization ?? params.Authorization ?? params.token);
           if (!token) {
             ctx.extra.session = null;
+            ctx.extra.apiKey = null;
             return true;
           }
-          const session = await core.accounts.authenticate(token);
-          if (!session) return false; // closes with 4403 Forbidden
-          ctx.extra.session = session;
+          const auth = await authenticate(core, token);
+          if (!auth) return false; // closes with 4403 Forbidden
+          ctx.extra.session = auth.session;
+          ctx.extra.apiKey = auth.apiKey;
           return true;
         },
         onSubscribe: async (ctx, _id, payload) => {
@@ -90,6 +107,7 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
             socket: ctx.extra.socket,
             params: payload,
             session: ctx.extra.session ?? null,
+            apiKey: ctx.extra.apiKey ?? null,
           });
           let document;
           try {

@@ -42,6 +42,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     embeddedPgPort: config.embeddedPgPort,
     dbPoolSize: config.dbPoolSize,
     meili: config.meili,
+    webhookTimeoutMs: config.webhooks.timeoutMs,
     pushGateway: config.push.gatewayUrl ? { url: config.push.gatewayUrl, secret: config.push.secret, timeoutMs: 10_000 } : undefined,
     minio: config.files.minio,
     filesUrlSecret: config.files.urlSecret,
@@ -86,6 +87,11 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     files: {
       maxBytes: config.files.maxBytes, uploadTtlSec: config.files.uploadTtlSeconds, downloadTtlSec: config.files.downloadTtlSeconds,
       publicUrls: config.files.publicUrls, urlSecret: storage.filesUrlSecret, publicBase: config.publicUrl,
+    },
+    webhooks: {
+      pollMs: config.webhooks.pollMs, maxAttempts: config.webhooks.maxAttempts, retryBaseMs: config.webhooks.retryBaseMs,
+      retryMaxMs: config.webhooks.retryMaxMs, batchSize: config.webhooks.batchSize,
+      onError: (err) => logger.error({ err }, 'webhook worker error'),
     },
   });
   const { generatedPassword } = await core.accounts.bootstrap(config.adminPassword);
@@ -166,6 +172,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     },
     async close() {
       await core.pushWorker?.stop();
+      await core.webhookWorker.stop();
+      core.integration.stop();
       await core.presence.stop();
       await core.search.stop().catch((err) => logger.error({ err }, 'search stop failed'));
       core.hub.stop();

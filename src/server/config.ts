@@ -21,6 +21,8 @@ export interface Config {
   adminHttpPath: string;
   /** offline push: where jobs are POSTed; unset: no pushes are queued */
   push: { gatewayUrl?: string; secret?: string; maxAttempts: number; retryBaseMs: number; pollMs: number };
+  /** integrator webhooks: retries, dead-lettering, polling */
+  webhooks: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; pollMs: number; timeoutMs: number; batchSize: number };
   databaseUrl?: string;
   redisUrl?: string;
   /** Meilisearch for people and groups; unset: PostgreSQL */
@@ -156,6 +158,14 @@ export function loadConfig(env: Env): Config {
       maxAttempts: int('PUSH_MAX_ATTEMPTS', 10, 1, 100),
       retryBaseMs: int('PUSH_RETRY_BASE_MS', 1000, 10, 3_600_000),
       pollMs: int('PUSH_POLL_MS', 250, 10, 60_000),
+    },
+    webhooks: {
+      maxAttempts: int('WEBHOOK_MAX_ATTEMPTS', 10, 1, 1000),
+      retryBaseMs: int('WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
+      retryMaxMs: int('WEBHOOK_RETRY_MAX_MS', 600_000, 10, 86_400_000),
+      pollMs: int('WEBHOOK_POLL_MS', 500, 10, 60_000),
+      timeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+      batchSize: int('WEBHOOK_BATCH_SIZE', 100, 1, 1000),
     },
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),

@@ -10,6 +10,11 @@ import type { SyncStore } from '../core/sync/ports.js';
 import type { ClientConfigStore } from '../core/client-config/ports.js';
 import type { PushGateway, PushStore } from '../core/push/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
+import type { ApiKeyStore } from '../core/admin/ports.js';
+import type { IntegrationStore, WebhookSender } from '../core/integration/ports.js';
+import { PgApiKeyStore } from './postgres/api-keys.js';
+import { PgIntegrationStore } from './postgres/integration.js';
+import { createHttpWebhookSender } from './webhook-sender/http.js';
 import type { SessionKeyStore } from '../core/keys/ports.js';
 import type { SearchIndex } from '../core/search/ports.js';
 import { MeiliSearchIndex } from './meili/search.js';
@@ -43,6 +48,8 @@ export interface StorageConfig {
   databaseUrl?: string;
   /** HTTP push gateway; unset: pushes are not queued */
   pushGateway?: { url: string; secret?: string; timeoutMs: number };
+  /** timeout of one webhook POST */
+  webhookTimeoutMs: number;
   redisUrl?: string;
   /** Redis channel for this deployment's events */
   redisChannel: string;
@@ -79,6 +86,9 @@ export interface Storage {
   blobs: BlobStore;
   /** HMAC key of the file URLs our server signs */
   filesUrlSecret: Buffer;
+  apiKeys: ApiKeyStore;
+  integration: IntegrationStore;
+  webhookSender: WebhookSender;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
@@ -162,6 +172,9 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     files: new PgFileStore(pool),
     blobs,
     filesUrlSecret,
+    apiKeys: new PgApiKeyStore(pool),
+    integration: new PgIntegrationStore(pool),
+    webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs }),
     writer,
     async ready() {
       if (!bus.isReady()) return false;

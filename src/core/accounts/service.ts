@@ -167,11 +167,29 @@ export class AccountService {
 
   async createUser(actor: User, input: CreateUserInput): Promise<User> {
     requireAdmin(actor);
+    return this.systemCreateUser(input);
+  }
+
+  /**
+   * Creates a user for the deployment's admin tools (callers check permission). With
+   * `legacyHash` the password is a Startalk "CRY:" hash and its salt instead of a password:
+   * the user keeps their old password; it is upgraded to scrypt at the first login.
+   */
+  async systemCreateUser(
+    input: Omit<CreateUserInput, 'password'> & { password?: string | null }, legacyHash?: { hash: string; salt: string | null },
+  ): Promise<User> {
     const username = input.username.trim().toLowerCase();
     if (!USERNAME_RE.test(username)) {
       throw badInput('username must be 1-64 characters: lowercase letters, digits, ".", "_" or "-"', { field: 'username' });
     }
-    validatePassword(input.password);
+    if ((input.password == null) === (legacyHash === undefined)) throw badInput('give exactly one of password and passwordHash', { field: 'password' });
+    if (legacyHash && !/^CRY:[0-9a-fA-F]{32}$/.test(legacyHash.hash)) {
+      throw badInput('passwordHash must be a Startalk "CRY:" hash (CRY: and 32 hex digits)', { field: 'passwordHash' });
+    }
+    if (legacyHash?.salt != null && (legacyHash.salt.length > 256 || legacyHash.salt.includes('\u0000'))) {
+      throw badInput('passwordSalt is longer than 256 characters or contains a NUL', { field: 'passwordSalt' });
+    }
+    if (input.password != null) validatePassword(input.password);
     const user = await this.store.createUser({
       domain: this.opts.domain,
       username,
@@ -180,7 +198,8 @@ export class AccountService {
       department: text(input.department, 'department'),
       avatarUrl: text(input.avatarUrl, 'avatarUrl'),
       isAdmin: input.isAdmin ?? false,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: legacyHash ? `CRY:${legacyHash.hash.slice(4).toLowerCase()}` : await hashPassword(input.password!),
+      passwordSalt: legacyHash ? legacyHash.salt ?? '' : null,
     });
     await this.changes.emit({ kind: 'user.changed', user, at: Date.now() });
     return user;
@@ -189,8 +208,13 @@ export class AccountService {
   /** Admin edit; an omitted field is unchanged, a null clears it (ignored for required fields). */
   async updateUser(actor: User, id: UserId, patch: UpdateUserInput): Promise<User> {
     requireAdmin(actor);
+    return this.systemUpdateUser(actor.id, id, patch);
+  }
+
+  /** The same for admin tools; actorId (when a person acts) may not freeze or demote themselves. */
+  async systemUpdateUser(actorId: UserId | null, id: UserId, patch: UpdateUserInput): Promise<User> {
     if (!/^\d{1,19}$/.test(id)) throw notFound('unknown user');
-    if (id === actor.id && (patch.frozen === true || patch.isAdmin === false)) {
+    if (id === actorId && (patch.frozen === true || patch.isAdmin === false)) {
       throw badInput('an admin cannot freeze or demote their own account');
     }
     const clean: UserPatch = {};
@@ -203,13 +227,19 @@ export class AccountService {
     if (patch.password != null) validatePassword(patch.password);
     const user = await this.store.updateUser(id, clean);
     if (patch.password != null) await this.store.setPassword(id, await hashPassword(patch.password), null);
-    if (clean.frozen || patch.password != null) {
-      await this.store.revokeUserSessions(id);
-      this.bus.publish({ revoke: { userId: id } });
-    }
+    if (clean.frozen || patch.password != null) await this.revokeAll(id);
     this.userCache.delete(id);
     await this.changes.emit({ kind: 'user.changed', user, at: Date.now() });
     return user;
+  }
+
+  /**
+   * Ends every session of the user on every node: tokens stop working, GraphQL subscriptions
+   * and XMPP sessions close (the bus `revoke` envelope reaches each node's hub).
+   */
+  async revokeAll(userId: UserId): Promise<void> {
+    await this.store.revokeUserSessions(userId);
+    this.bus.publish({ revoke: { userId } });
   }
 
   /** The user's own profile: mood line and avatar URL (Startalk set_profile). */

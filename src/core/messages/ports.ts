@@ -52,6 +52,11 @@ export interface MessageStore {
   markAllRead(userId: UserId, beforeMs: number): Promise<Applied>;
   /** A page of a conversation's history, ordered by seq descending when from='newest'. */
   history(conversationId: ConversationId, page: PageRequest): Promise<Message[]>;
+  /**
+   * Compliance export: a conversation's messages in seq order after afterSeq, created in
+   * [fromMs, toMs) when given.
+   */
+  historyByTime(conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number }): Promise<Message[]>;
   /** Seqs of a sender's messages in a conversation, by their client ids (Startalk msg_id). */
   seqsByMsgIds(conversationId: ConversationId, senderId: UserId, msgIds: string[]): Promise<string[]>;
   /** One message by seq, in any conversation (callers check access). */

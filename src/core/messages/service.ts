@@ -240,6 +240,25 @@ export class MessageService {
     return { messages: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
   }
 
+  /** Compliance export (admin tools; callers check permission): any conversation, oldest first. */
+  async systemHistory(
+    conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number },
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+    if (range.limit < 1 || range.limit > this.opts.maxPageSize) badField('first', `must be 1-${this.opts.maxPageSize}`);
+    for (const [k, v] of [['from', range.fromMs], ['to', range.toMs]] as const) {
+      if (v !== undefined && (!Number.isFinite(v) || v < 0)) badField(k, 'must be a time in ms since the epoch');
+    }
+    if (!(await this.conversation(conversationId))) throw notFound('conversation not found');
+    const rows = await this.store.historyByTime(conversationId, { ...range, limit: range.limit + 1 });
+    return { messages: rows.slice(0, range.limit), hasMore: rows.length > range.limit };
+  }
+
+  /** A user's conversations for admin tools (callers check permission). */
+  async systemConversations(userId: UserId, limit: number, beforeSeq?: string): Promise<ConversationSummary[]> {
+    if (limit < 1 || limit > this.opts.maxPageSize) badField('first', `must be 1-${this.opts.maxPageSize}`);
+    return this.store.conversations(userId, limit, beforeSeq);
+  }
+
   /** The viewer's whole 1:1 archive, paged like history (XMPP archive queries without a peer). */
   async archive(viewer: User, page: PageRequest): Promise<{ messages: Message[]; hasMore: boolean }> {
     if (page.limit < 1 || page.limit > this.opts.maxPageSize) badField('max', `must be 1-${this.opts.maxPageSize}`);

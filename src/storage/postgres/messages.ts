@@ -195,6 +195,22 @@ export class PgMessageStore implements MessageStore, EventLog {
     return this.page('conversation_id = $1', conversationId, page);
   }
 
+  async historyByTime(
+    conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number },
+  ): Promise<Message[]> {
+    // messages_conversation_id_seq_idx, or messages_conversation_id_created_at_idx for a time window
+    const conds = ['conversation_id = $1'];
+    const args: unknown[] = [conversationId];
+    if (range.afterSeq !== undefined) args.push(range.afterSeq), conds.push(`seq > $${args.length}`);
+    if (range.fromMs !== undefined) args.push(range.fromMs), conds.push(`created_at >= $${args.length}`);
+    if (range.toMs !== undefined) args.push(range.toMs), conds.push(`created_at < $${args.length}`);
+    args.push(range.limit);
+    const r = await this.pool.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${conds.join(' AND ')} ORDER BY seq LIMIT $${args.length}`, args,
+    );
+    return r.rows.map(rowToMessage);
+  }
+
   async seqsByMsgIds(conversationId: ConversationId, senderId: UserId, msgIds: string[]): Promise<string[]> {
     // messages_sender_id_msg_id_key
     const r = await this.pool.query<{ seq: string }>(
