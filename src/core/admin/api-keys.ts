@@ -46,6 +46,17 @@ export class ApiKeyService {
     return this.store.list();
   }
 
+  /** Still valid (not revoked); cached like authenticate. */
+  async isActive(id: string): Promise<boolean> {
+    let hit = this.cache.get(id);
+    if (hit === undefined) {
+      const row = await this.store.find(id);
+      hit = row && !row.revokedAt ? { key: strip(row), hash: Buffer.from(row.secretHash, 'hex') } : null;
+      this.cache.set(id, hit);
+    }
+    return hit !== null;
+  }
+
   /** The key a bearer token names, or null (unknown, revoked, malformed or wrong secret). */
   async authenticate(token: string): Promise<ApiKeyInfo | null> {
     const m = KEY_RE.exec(token);

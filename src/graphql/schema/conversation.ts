@@ -7,7 +7,7 @@ import { UserRef } from './user.js';
 
 const ConversationKind = builder.enumType('ConversationKind', { values: ['DIRECT', 'GROUP'] as const });
 
-const ConversationRef = builder.objectRef<ConversationSummary & { viewerId: string }>('Conversation').implement({
+export const ConversationRef = builder.objectRef<ConversationSummary & { viewerId: string }>('Conversation').implement({
   fields: (t) => ({
     id: t.id({ resolve: (c) => c.conversation.id }),
     cursor: t.string({ description: 'pass as `after` to get older conversations', resolve: (c) => encodeCursor('c', c.lastMessage.seq) }),

@@ -102,7 +102,7 @@ builder.queryField('myGroups', (t) =>
   }),
 );
 
-const CreateGroupInput = builder.inputType('CreateGroupInput', {
+export const CreateGroupInput = builder.inputType('CreateGroupInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     topic: t.string(),

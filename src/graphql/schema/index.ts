@@ -10,5 +10,7 @@ import './notify.js';
 import './push.js';
 import './file.js';
 import './search.js';
+import './admin.js';
+import './integration.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,7 +1,7 @@
 // Startalk notify presences (../shared/startalk/PROTOCOL.md §4.6) as live events, and the
 // admin mutation that sends them (what Startalk's POST :10050/qtalk/send_notify does).
 import type { EventOf } from '../../core/events/types.js';
-import { builder, viewer } from '../builder.js';
+import { builder, principal } from '../builder.js';
 import { EventRef } from './event.js';
 
 builder.objectRef<EventOf<'notify'>>('NotifyEvent').implement({
@@ -19,12 +19,12 @@ builder.objectRef<EventOf<'notify'>>('NotifyEvent').implement({
 
 builder.mutationField('sendNotify', (t) =>
   t.int({
-    description: 'Admin only. Sends a notify (category, data) to the users\' live sessions on every node; returns how many users.',
+    description: 'Admin users, or API keys with MESSAGES_SEND. Sends a notify (category, data) to the users\' live sessions on every node; returns how many users.',
     args: {
       to: t.arg.stringList({ required: true, description: 'user addresses' }),
       category: t.arg.int({ required: true }),
       data: t.arg.string({ required: true }),
     },
-    resolve: (_r, { to, category, data }, ctx) => ctx.core.notify.send(viewer(ctx), to, category, data),
+    resolve: (_r, { to, category, data }, ctx) => ctx.core.admin.sendNotify(principal(ctx), to, category, data),
   }),
 );

@@ -1,6 +1,6 @@
 // User type, the viewer, sign-in and account administration.
 import type { User } from '../../core/accounts/types.js';
-import { builder, viewer } from '../builder.js';
+import { builder, principal, viewer } from '../builder.js';
 
 export const UserRef = builder.objectRef<User>('User').implement({
   description: 'An account. Its address is username@domain (Startalk: user_id@host).',
@@ -99,17 +99,17 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
 builder.mutationField('createUser', (t) =>
   t.field({
     type: UserRef,
-    description: 'Admin only.',
+    description: 'Admin users, or API keys with USERS_WRITE.',
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
-    resolve: (_r, { input }, ctx) => ctx.core.accounts.createUser(viewer(ctx), input),
+    resolve: (_r, { input }, ctx) => ctx.core.admin.createUser(principal(ctx), input),
   }),
 );
 
 builder.mutationField('updateUser', (t) =>
   t.field({
     type: UserRef,
-    description: 'Admin only.',
+    description: 'Admin users, or API keys with USERS_WRITE. `frozen: true` freezes the account and ends its sessions.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateUserInput, required: true }) },
-    resolve: (_r, { id, input }, ctx) => ctx.core.accounts.updateUser(viewer(ctx), String(id), input),
+    resolve: (_r, { id, input }, ctx) => ctx.core.admin.updateUser(principal(ctx), String(id), input),
   }),
 );
