@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyCryHash } from '../src/core/accounts/passwords.js';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { socketLogin } from './helpers/legacy-client.js';
 
 let t: TestApp;
 const users: Record<string, { id: string; token: string }> = {};
@@ -16,7 +17,7 @@ const createKey = async (name: string, scopes: string[]) =>
 const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
 
 beforeAll(async () => {
-  t = await startTestApp({ SEND_RATE_PER_SEC: '0', XMPP_PORT: 'off' });
+  t = await startTestApp({ SEND_RATE_PER_SEC: '0', XMPP_PORT: '0' });
   for (const u of ['alice', 'bob', 'carol']) users[u] = await t.createUser(u);
   readKey = (await createKey('reader', ['USERS_READ'])).secret;
   allKey = (await createKey('ops', ['USERS_WRITE', 'GROUPS_WRITE', 'MESSAGES_SEND', 'MESSAGES_READ', 'SESSIONS_KICK', 'USERS_READ'])).secret;
@@ -116,9 +117,10 @@ describe('bulk import', () => {
 });
 
 describe('sessions, groups, messages', () => {
-  it('kick ends a live graphql-ws subscription and the token', async () => {
+  it('kick ends a live graphql-ws subscription, the XMPP session and the token', async () => {
     const carol = users.carol!;
     const sub = collect(t.ws(carol.token), 'subscription { events { cursor } }');
+    const xmpp = await socketLogin(t.app.bridgePort as number, 'carol', 'password-123');
     await sleep(300);
     expect(sub.done).toBe(false);
     expect(code(await t.gql('mutation{ kickUser(user:"carol"){ username } }', {}, readKey))).toBe('FORBIDDEN');
@@ -126,6 +128,8 @@ describe('sessions, groups, messages', () => {
     const end = Date.now() + 5000;
     while (!sub.done && Date.now() < end) await sleep(25);
     expect(sub.done).toBe(true);
+    await xmpp.waitFor(/<stream:error[\s>][\s\S]*session ended/);
+    await xmpp.close();
     expect(code(await t.gql('{ me { id } }', {}, carol.token))).toBe('UNAUTHENTICATED');
     carol.token = await t.login('carol', 'password-123');
   });

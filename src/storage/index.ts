@@ -48,8 +48,8 @@ export interface StorageConfig {
   databaseUrl?: string;
   /** HTTP push gateway; unset: pushes are not queued */
   pushGateway?: { url: string; secret?: string; timeoutMs: number };
-  /** timeout of one webhook POST */
-  webhookTimeoutMs: number;
+  /** timeout of one webhook POST (default 10 s) */
+  webhookTimeoutMs?: number;
   redisUrl?: string;
   /** Redis channel for this deployment's events */
   redisChannel: string;
@@ -174,7 +174,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     filesUrlSecret,
     apiKeys: new PgApiKeyStore(pool),
     integration: new PgIntegrationStore(pool),
-    webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs }),
+    webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs ?? 10_000 }),
     writer,
     async ready() {
       if (!bus.isReady()) return false;
