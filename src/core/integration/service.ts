@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { UserId } from '../accounts/types.js';
 import { authorize, type Principal } from '../admin/scopes.js';
-import { badInput, notFound } from '../errors.js';
+import { badInput, notFound, rateLimited } from '../errors.js';
 import type { Bus } from '../events/ports.js';
 import type { DeadLetter, IntegrationStore, StreamEvent, Webhook } from './ports.js';
 import { render, type RenderDeps } from './render.js';
@@ -22,6 +22,8 @@ export interface StreamOwner {
 }
 
 const PAGE = 200;
+/** live integration streams per node: each re-reads the log on every commit */
+const MAX_STREAMS = 100;
 const MAX_URL = 2048;
 
 export class IntegrationService {
@@ -71,6 +73,7 @@ export class IntegrationService {
   /** Every entry after `since` (from now when null), then live ones; no gap, no duplicate. */
   async stream(p: Principal | null, since: string | null, kinds: readonly IntegrationKind[] | null, owner: StreamOwner): Promise<AsyncIterableIterator<IntegrationEvent>> {
     authorize(p, 'EVENTS_READ');
+    if (this.streams.size >= MAX_STREAMS) throw rateLimited(`at most ${MAX_STREAMS} integration streams per node`, 5000);
     const start = since ?? (await this.store.position());
     const s = new LogStream(start, kinds, owner, this, this.opts.pollMs);
     this.streams.add(s);

@@ -53,9 +53,11 @@ export class WebhookWorker {
   async tick(): Promise<void> {
     this.running = true;
     try {
-      if (!(await this.store.lead())) return;
+      // Lead (and hold a connection for the lock) only once there is something to deliver.
+      let hooks = await this.store.due(HOOKS_PER_TICK);
+      if (hooks.length === 0 || !(await this.store.lead())) return;
       for (let round = 0; round < 100 && !this.stopped; round++) {
-        const hooks = await this.store.due(HOOKS_PER_TICK);
+        if (round > 0) hooks = await this.store.due(HOOKS_PER_TICK);
         const more = await Promise.all(hooks.map((h) => this.deliver(h).catch((err) => (this.opts.onError(err), false))));
         if (!more.includes(true)) break;
       }
