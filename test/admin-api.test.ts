@@ -185,5 +185,12 @@ describe('sessions, groups, messages', () => {
     const all = (await t.ok(page, { c: conv }, t.adminToken)).complianceMessages;
     expect(all.messages.map((m: any) => m.body)).toEqual(['c1', 'c2']);
     expect(code(await t.gql(page, { c: '999999' }, allKey))).toBe('NOT_FOUND');
+    // a recalled message: a marker by default, its original content on request
+    const c3 = (await t.ok('query($c:ID!){ messages(conversationId:$c, first:5, order:OLDEST_FIRST){ nodes { id body } } }', { c: conv }, users.bob!.token))
+      .messages.nodes.find((n: any) => n.body === 'c3').id;
+    await t.ok('mutation($m:ID!){ recallMessage(messageId:$m){ id } }', { m: c3 }, users.bob!.token);
+    const q = 'query($c:ID!,$f:Float,$r:Boolean){ complianceMessages(conversationId:$c, from:$f, first:1, includeRecalled:$r){ messages { body recalled } } }';
+    expect((await t.ok(q, { c: conv, f: times[2] }, allKey)).complianceMessages.messages).toEqual([{ body: '', recalled: true }]);
+    expect((await t.ok(q, { c: conv, f: times[2], r: true }, allKey)).complianceMessages.messages).toEqual([{ body: 'c3', recalled: true }]);
   });
 });

@@ -140,7 +140,7 @@ export class AdminService {
   }
 
   async history(
-    p: Principal | null, conversationId: string, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number },
+    p: Principal | null, conversationId: string, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number; originals?: boolean },
   ): Promise<{ messages: Message[]; hasMore: boolean }> {
     authorize(p, 'MESSAGES_READ');
     return this.messages.systemHistory(conversationId, range);

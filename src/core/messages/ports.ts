@@ -54,9 +54,11 @@ export interface MessageStore {
   history(conversationId: ConversationId, page: PageRequest): Promise<Message[]>;
   /**
    * Compliance export: a conversation's messages in seq order after afterSeq, created in
-   * [fromMs, toMs) when given.
+   * [fromMs, toMs) when given; with originals, recalled messages keep their original content.
    */
-  historyByTime(conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number }): Promise<Message[]>;
+  historyByTime(
+    conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number; originals?: boolean },
+  ): Promise<Message[]>;
   /** Seqs of a sender's messages in a conversation, by their client ids (Startalk msg_id). */
   seqsByMsgIds(conversationId: ConversationId, senderId: UserId, msgIds: string[]): Promise<string[]>;
   /** One message by seq, in any conversation (callers check access). */

@@ -242,7 +242,7 @@ export class MessageService {
 
   /** Compliance export (admin tools; callers check permission): any conversation, oldest first. */
   async systemHistory(
-    conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number },
+    conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number; originals?: boolean },
   ): Promise<{ messages: Message[]; hasMore: boolean }> {
     if (range.limit < 1 || range.limit > this.opts.maxPageSize) badField('first', `must be 1-${this.opts.maxPageSize}`);
     for (const [k, v] of [['from', range.fromMs], ['to', range.toMs]] as const) {

@@ -232,18 +232,19 @@ builder.queryField('complianceMessages', (t) =>
     type: CompliancePage,
     description:
       'MESSAGES_READ. Any conversation\'s history, oldest first, optionally within [from, to) (ms since the epoch). ' +
-      'Recalled messages show as recall markers.',
+      'Recalled messages show as recall markers, or with their original content with `includeRecalled`.',
     args: {
       conversationId: t.arg.id({ required: true }),
       from: t.arg.float(),
       to: t.arg.float(),
       first: t.arg.int({ defaultValue: 100 }),
       after: t.arg.string(),
+      includeRecalled: t.arg.boolean({ defaultValue: false, description: 'recalled messages with their original content (recalled stays true)' }),
     },
     resolve: async (_r, a, ctx) => {
       const r = await ctx.core.admin.history(principal(ctx), String(a.conversationId), {
         afterSeq: a.after != null ? decodeCursor('m', a.after, 'after') : undefined,
-        fromMs: a.from ?? undefined, toMs: a.to ?? undefined, limit: a.first ?? 100,
+        fromMs: a.from ?? undefined, toMs: a.to ?? undefined, limit: a.first ?? 100, originals: a.includeRecalled ?? false,
       });
       return { messages: r.messages, hasNextPage: r.hasMore };
     },

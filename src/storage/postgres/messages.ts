@@ -196,17 +196,25 @@ export class PgMessageStore implements MessageStore, EventLog {
   }
 
   async historyByTime(
-    conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number },
+    conversationId: ConversationId, range: { afterSeq?: string; fromMs?: number; toMs?: number; limit: number; originals?: boolean },
   ): Promise<Message[]> {
-    // messages_conversation_id_seq_idx, or messages_conversation_id_created_at_idx for a time window
-    const conds = ['conversation_id = $1'];
+    // messages_conversation_id_seq_idx, or messages_conversation_id_created_at_idx for a time window;
+    // originals: recalled messages with their content from recalled_messages (primary key)
+    const conds = ['m.conversation_id = $1'];
     const args: unknown[] = [conversationId];
-    if (range.afterSeq !== undefined) args.push(range.afterSeq), conds.push(`seq > $${args.length}`);
-    if (range.fromMs !== undefined) args.push(range.fromMs), conds.push(`created_at >= $${args.length}`);
-    if (range.toMs !== undefined) args.push(range.toMs), conds.push(`created_at < $${args.length}`);
+    if (range.afterSeq !== undefined) args.push(range.afterSeq), conds.push(`m.seq > $${args.length}`);
+    if (range.fromMs !== undefined) args.push(range.fromMs), conds.push(`m.created_at >= $${args.length}`);
+    if (range.toMs !== undefined) args.push(range.toMs), conds.push(`m.created_at < $${args.length}`);
     args.push(range.limit);
+    const columns = range.originals
+      ? `m.seq, m.conversation_id, m.sender_id, m.msg_id, COALESCE(r.msg_type, m.msg_type) AS msg_type, COALESCE(r.body, m.body) AS body,
+         CASE WHEN r.seq IS NULL THEN m.extend_info ELSE r.extend_info END AS extend_info,
+         CASE WHEN r.seq IS NULL THEN m.backup_info ELSE r.backup_info END AS backup_info, m.created_at, m.state, m.recalled_at`
+      : MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ');
     const r = await this.pool.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${conds.join(' AND ')} ORDER BY seq LIMIT $${args.length}`, args,
+      `SELECT ${columns} FROM messages m ${range.originals ? 'LEFT JOIN recalled_messages r ON r.seq = m.seq' : ''}
+        WHERE ${conds.join(' AND ')} ORDER BY m.seq LIMIT $${args.length}`,
+      args,
     );
     return r.rows.map(rowToMessage);
   }
