@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
+import { freePort } from './helpers/cluster.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -27,7 +28,7 @@ it('serves with an embedded PostgreSQL and keeps its data across restarts', asyn
   await chmod(dataDir, 0o755); // mkdtemp makes it 0700; as root, PostgreSQL runs as "postgres"
 
   const env = {
-    DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(55000 + Math.floor(Math.random() * 2000)),
+    DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()),
     ADMIN_PASSWORD: 'embedded-admin', LOG_LEVEL: 'silent', HOST: '127.0.0.1',
   };
   let app = await buildApp(loadConfig(env));

@@ -30,11 +30,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   // A password is required by the package; it is local-only (trust on loopback is not used).
   const password = 'startalk-embedded';
+  const recent: string[] = []; // the server's last log lines, for a useful error
   const server = new (await loadEmbeddedPostgres())({
     databaseDir: dir, port: opts.port, user: 'postgres', password, persistent: true,
     // initdb refuses to run as root; the package then runs it as a "postgres" OS user.
     createPostgresUser: asRoot,
-    onLog: () => {},
+    onLog: (m: string) => {
+      recent.push(m.trim());
+      if (recent.length > 20) recent.shift();
+    },
     onError: (e: unknown) => opts.log(`embedded postgres: ${String(e)}`),
   });
   await stopOrphan(dir, opts.log);
@@ -43,7 +47,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     opts.log(`initialising embedded PostgreSQL in ${dir}`);
     await server.initialise();
   }
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    // The package rejects with nothing when the server exits early (a taken port, a held lock).
+    throw new Error(`the embedded PostgreSQL did not start on port ${opts.port}: ${String(err ?? '')} ${recent.slice(-5).join(' | ')}`.trim());
+  }
   const url = `postgresql://postgres:${password}@127.0.0.1:${opts.port}/${DB}`;
   const admin = new pg.Client({ connectionString: `postgresql://postgres:${password}@127.0.0.1:${opts.port}/postgres` });
   await admin.connect();
