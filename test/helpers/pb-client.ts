@@ -67,7 +67,8 @@ export interface Frame {
 }
 
 export function protoMessage(signalType: number, inner: Record<string, unknown>, env: Record<string, string> = {}): Uint8Array {
-  const message = T(innerType(signalType)).encode(T(innerType(signalType)).fromObject(inner)).finish();
+  const type = T(innerType(signalType));
+  const message = type.encode(type.fromObject(inner)).finish(); // fromObject: defaults for required fields left out
   return T('ProtoMessage').encode({ signalType, message, ...env }).finish();
 }
 
@@ -82,9 +83,14 @@ export const rsaPassword = (json: object) => publicEncrypt(
 ).toString('base64');
 
 export class PbClient {
+  /** every frame received (unless keep is false: benchmarks) */
   readonly frames: Frame[] = [];
+  keep = true;
+  /** called for every frame, before waiters */
+  onFrame?: (f: Frame) => void;
+  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   ended = false;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   readonly closed: Promise<void>;
 
   constructor(readonly socket: Socket, public encoding: Encoding = 'auto') {
@@ -93,17 +99,19 @@ export class PbClient {
       this.ended = true;
       r();
     }));
+    this.closed.then(() => setTimeout(() => this.waiters.splice(0).forEach((w) => w.resolve(undefined as never)), 20));
     socket.on('error', () => {});
   }
 
   static async connect(port: number, encoding: Encoding = 'auto'): Promise<PbClient> {
     const s = connect(port, '127.0.0.1');
+    s.setNoDelay(true); // as the apps do: small frames must not wait for Nagle
     await new Promise((r, j) => s.once('connect', r).once('error', j));
     return new PbClient(s, encoding);
   }
 
   private read(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
     for (;;) {
       let len = 0;
       let i = 0;
@@ -114,9 +122,17 @@ export class PbClient {
       const h = T('ProtoHeader').decode(this.buf.subarray(i + 1, i + 1 + len)) as any;
       this.buf = this.buf.subarray(i + 1 + len);
       const raw = h.options === 1 ? gunzipSync(h.message) : h.options === 5 ? tea(h.message, true) : h.message;
-      const pm = T('ProtoMessage').toObject(T('ProtoMessage').decode(raw), { longs: Number });
+      // plain objects with int64 as numbers for tests; benchmarks (keep=false) skip the conversion
+      const conv = <V>(type: protobuf.Type, v: protobuf.Message<{}>) => (this.keep ? type.toObject(v, { longs: Number }) : v) as V;
+      const pm = conv<Record<string, any>>(T('ProtoMessage'), T('ProtoMessage').decode(raw));
       const it = T(innerType(pm.signalType));
-      this.frames.push({ options: h.options ?? 0, signalType: pm.signalType, pm, m: it.toObject(it.decode(pm.message ?? new Uint8Array()), { longs: Number }) });
+      const f: Frame = { options: h.options ?? 0, signalType: pm.signalType, pm, m: conv(it, it.decode(pm.message ?? new Uint8Array())) };
+      if (this.keep) this.frames.push(f);
+      this.onFrame?.(f);
+      for (const w of this.waiters.filter((x) => x.pred(f))) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(f);
+      }
     }
   }
 
@@ -125,20 +141,25 @@ export class PbClient {
   }
 
   async waitFor(pred: (f: Frame) => boolean, ms = 5000): Promise<Frame> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const hit = this.frames.find(pred);
-      if (hit) return hit;
-      if (Date.now() > until || (this.ended && !this.frames.find(pred))) throw new Error(`timed out waiting for a frame (have ${JSON.stringify(this.frames.map((f) => f.signalType))})`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const hit = this.frames.find(pred);
+    if (hit) return hit;
+    if (this.ended) throw new Error(`connection closed (have ${JSON.stringify(this.frames.map((f) => f.signalType))})`);
+    let timer: NodeJS.Timeout | undefined;
+    const f = await new Promise<Frame | undefined>((resolve) => {
+      this.waiters.push({ pred, resolve });
+      timer = setTimeout(() => resolve(undefined), ms);
+    });
+    clearTimeout(timer);
+    if (!f) throw new Error(`timed out waiting for a frame (have ${JSON.stringify(this.frames.map((x) => x.signalType))})`);
+    return f;
   }
 
   /** An IQ by key string, answered by messageId. */
   async iq(key: string | number, fields: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Frame> {
     const messageId = randomUUID().replace(/-/g, '');
+    const answer = this.waitFor((f) => f.signalType === 2 && f.m.messageId === messageId);
     this.send(2, { ...(typeof key === 'number' ? { definedKey: key } : { key }), messageId, ...fields }, env);
-    return this.waitFor((f) => f.signalType === 2 && f.m.messageId === messageId);
+    return answer;
   }
 
   /** A chat-like message; resolves once sent (not acknowledged). */
@@ -160,20 +181,23 @@ export interface LoggedIn {
 }
 
 /** §2.3: Welcome, Auth (SASL PLAIN in authKey), BIND; then, unless presence is false, priority 5. */
-export async function pbLogin(port: number, user: string, password: string, o: { resource?: string; encoding?: Encoding; presence?: boolean; domain?: string } = {}): Promise<LoggedIn> {
+export async function pbLogin(port: number, user: string, password: string, o: { resource?: string; encoding?: Encoding; presence?: boolean; domain?: string; keep?: boolean } = {}): Promise<LoggedIn> {
   const c = await PbClient.connect(port, o.encoding);
+  if (o.keep === false) c.keep = false;
   const domain = o.domain ?? 'localhost';
+  const welcome = c.waitFor((f) => f.signalType === 100);
   c.send(100, { domain, version: '1.0', user });
-  const w = await c.waitFor((f) => f.signalType === 100);
-  if (w.m.domain !== domain) throw new Error('bad welcome');
+  if ((await welcome).m.domain !== domain) throw new Error('bad welcome');
+  const result = c.waitFor((f) => f.signalType === 4 || f.signalType === 5);
   c.send(45, { mechanism: 'PLAIN', msgId: 'auth-1', authKey: Buffer.from(`\0${user}\0${password}`).toString('base64') });
-  const r = await c.waitFor((f) => f.signalType === 4 || f.signalType === 5);
+  const r = await result;
   if (r.signalType === 5) {
     c.close();
     throw new Error(`login failed: ${r.m.error}`);
   }
+  const nav = c.waitFor((f) => f.signalType === 1 && f.m.definedKey === 7 && f.m.categoryType === 3);
   const bind = await c.iq('BIND', { value: o.resource ?? `V[1.0]_P[test]_ID[${randomUUID()}]` });
-  const navversion = await c.waitFor((f) => f.signalType === 1 && f.m.definedKey === 7 && f.m.categoryType === 3);
+  const navversion = await nav;
   if (o.presence !== false) c.send(1, { key: 'priority', value: '5', definedKey: 1 });
   return { c, jid: bind.m.body.value, key: hv(bind.m.body, 54)!, timeValue: hv(bind.m.body, 52)!, navversion };
 }
