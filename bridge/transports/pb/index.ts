@@ -2,12 +2,16 @@
 // in-band StartTLS steps of §2.3; every other frame becomes a stanza for the session, and
 // what the session sends goes back through the codec. Frames are handled in arrival order.
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Element } from 'ltx';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { Session, type BridgeContext } from '../../session.js';
 import { PbCodec } from './codec.js';
 import { decodeFrame, encodeFrame, FrameReader } from './frame.js';
 import { proceedTls, streamEndFor, welcome } from './handshake.js';
 import { SIGNAL, type ProtoMessage } from './schema.js';
+
+/** frames received and not yet handled, per connection */
+const MAX_WAITING = 1000;
 
 export interface PbOptions {
   /** the largest frame, and the largest ProtoMessage after gunzip */
@@ -49,6 +53,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
   let reader = new FrameReader(opts.maxStanzaBytes);
   let welcomed = false;
   let queue = Promise.resolve();
+  let waiting = 0;
   const fail = (err: unknown) => session.streamError('not-well-formed', (err as Error).message);
 
   /** §2.3 steps 1–2: the client's Welcome first; a wrong host or version ends the stream. */
@@ -77,17 +82,23 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
       queue = queue.then(() => session.close()); // the client's goodbye, after what it sent before
       return true;
     }
-    let stanza;
+    let stanza: Element | null;
     try {
       stanza = codec.inbound(pm);
     } catch (err) {
       fail(err);
       return true;
     }
-    if (stanza) {
-      const s = stanza;
-      queue = queue.then(() => session.handle(s).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'pb stanza handler failed')));
+    if (!stanza) return false;
+    // The router refuses a flood stanza by stanza; this bounds what waits for it meanwhile.
+    if (++waiting > MAX_WAITING) {
+      session.streamError('policy-violation', 'too many frames waiting');
+      return true;
     }
+    queue = queue.then(async () => {
+      waiting--;
+      await session.handle(stanza).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'pb stanza handler failed'));
+    });
     return false;
   };
   const onData = (chunk: Buffer) => {
