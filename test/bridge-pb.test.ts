@@ -248,6 +248,45 @@ describe('PB chat', () => {
   });
 });
 
+describe('PB groups (the XML group handlers of §5, reached through the codec)', () => {
+  it('creates, invites, lists members, chats with sendjid to PB and XML members, leaves and destroys', async () => {
+    const room = 'c0ffee00000000000000000000000001@conference.localhost';
+    const owner = await login('paula', 'password-123', { resource: 'V[1]_P[iOS]_ID[grp-owner]' });
+    const member = await login('pete', 'password-123', { resource: 'V[1]_P[Android]_ID[grp-member]' });
+    const x = await xmppLogin('gina', 'grp');
+    expect((await owner.c.iq(2, { value: room })).m).toMatchObject({ definedKey: 80, value: 'create_muc', body: { value: 'success' } });
+    const inv = await owner.c.iq('MUC_INVITE_V2', { bodys: [
+      { value: 'invite', headers: [{ key: 'jid', value: 'pete@localhost' }] },
+      { value: 'invite', headers: [{ definedKey: 7, value: 'gina@localhost' }] },
+    ] }, { to: room });
+    expect(inv.m.value).toBe('muc_invite_user_v2');
+    expect(inv.m.bodys.map((b: any) => [hv(b, 7), hv(b, 40)])).toEqual([['pete@localhost', '0'], ['gina@localhost', '0']]);
+    const users = await member.c.iq(5, {}, { to: room });
+    expect(users.m.value).toBe('muc_users');
+    expect(users.m.bodys.map((b: any) => hv(b, 7)).sort()).toEqual(['gina@localhost', 'paula@localhost', 'pete@localhost']);
+    expect(users.m.bodys.find((b: any) => hv(b, 7) === 'paula@localhost').headers).toContainEqual({ definedKey: 28, value: 'owner' });
+    const mucs = await member.c.iq(36);
+    expect(mucs.m.bodys.map((b: any) => hv(b, 56))).toEqual(['c0ffee00000000000000000000000001']);
+
+    owner.c.message(7, room, { messageId: 'grp-1', body: { value: 'hello group' } });
+    expect((await owner.c.waitFor((f) => f.signalType === 16 && f.m.messageId === 'grp-1')).m.receivedTime).toBeGreaterThan(0);
+    const got = await member.c.waitFor((f) => f.signalType === 7 && f.m.messageId === 'grp-1');
+    expect(got.pm).toMatchObject({ sendjid: 'paula@localhost', realfrom: 'paula@localhost' });
+    expect(got.pm.from).toMatch(new RegExp(`^${room}/`));
+    expect(got.m.body.value).toBe('hello group');
+    const xg = await x.waitFor((s) => s.attrs.type === 'groupchat' && s.getChildText('body') === 'hello group');
+    expect(xg.attrs.sendjid).toBe('paula@localhost');
+    await x.c.send(xml('message', { type: 'groupchat', to: room }, xml('body', { id: 'grp-2' }, 'from xml')));
+    expect((await member.c.waitFor((f) => f.signalType === 7 && f.m.messageId === 'grp-2')).pm.sendjid).toBe('gina@localhost');
+
+    expect((await member.c.iq(7, {}, { to: room })).m.value).toBe('muc_del_register');
+    const left = await owner.c.waitFor((f) => f.signalType === 1 && f.m.value === 'del_muc_register');
+    expect(hv(left.m.body, 10)).toBe('pete@localhost');
+    const destroyed = await owner.c.iq(40, {}, { to: room });
+    expect(destroyed.m).toMatchObject({ value: 'desctroy_muc', body: { headers: [{ definedKey: 32, value: 'success' }] } });
+  });
+});
+
 describe('PB robustness', () => {
   it('closes a connection on a bad varint, bad gzip or unknown signal type, and only that one', async () => {
     const survivor = await login('paula', 'password-123', { resource: 'V[1]_P[PC]_ID[survivor]' });

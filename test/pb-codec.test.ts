@@ -73,6 +73,9 @@ describe('XML IQ results -> PB (value tags of §2.4)', () => {
     expect(answer({ definedKey: 6 }, res())).toMatchObject({ value: 'muc_set_register' });
     expect(answer({ key: 'PING' }, res())).toMatchObject({ value: 'ping' });
   });
+  it('pushes with no PB form (add_user) are not sent', () => {
+    expect(new PbCodec('localhost').outbound(el('iq', { type: 'result', from: ROOM }, el('add_user', { xmlns: `${MUC}/muc#add_user` })))).toBeNull();
+  });
   it('errors become definedKey 90 with error_info code/data', () => {
     const err = el('iq', { type: 'error', id: 'q1' }, el('error', { type: 'cancel' }, el('forbidden', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }), el('text', {}, 'owner only')));
     expect(answer({ definedKey: 40 }, err)).toMatchObject({ definedKey: 90, messageId: 'q1', body: { value: 'error_info', headers: [{ definedKey: 42, value: '403' }, { key: 'data', value: 'owner only' }] } });

@@ -82,7 +82,7 @@ type IqParts = { value?: string; body?: MessageBody; bodys?: MessageBody[] };
 // COMPAT: "desctroy_muc" is Startalk's spelling; Android dispatches on it.
 const DESTROYED: IqParts = { value: 'desctroy_muc', body: { value: 'desctroy_muc', headers: headers({ result: 'success' }) } };
 
-function resultParts(s: Element, requested: string | undefined): IqParts {
+function resultParts(s: Element, requested: string | undefined): IqParts | null {
   const child = s.children.find((c): c is Element => typeof c !== 'string');
   const ns = child?.attrs.xmlns ?? '';
   const q = child?.name === 'query' ? ns.replace(`${MUC}/`, '') : `${child?.name}|${ns}`;
@@ -113,6 +113,8 @@ function resultParts(s: Element, requested: string | undefined): IqParts {
       return { value: 'forbidden_words', body: { value: 'forbidden_words', headers: headers({ result: fw?.attrs.forbidden || 'false' }) } };
     }
     default: {
+      // COMPAT: results Startalk has no PB form for (the add_user/del_user pushes of §5) are not sent
+      if (child) return null;
       const value = EMPTY_RESULT[requested ?? ''] ?? 'ping';
       if (value === 'desctroy_muc') return DESTROYED;
       if (value === 'create_muc') return { value, body: { value: 'success' } };
@@ -135,7 +137,9 @@ export function stanzaToIq(s: Element, pending: PendingIqs): ProtoMessage | null
       code: err?.attrs.code ?? LEGACY_CODES[condition] ?? '500', data: err?.getChildText('text') ?? condition,
     }) } };
   } else if (s.attrs.type === 'result') {
-    iq = { definedKey: IQ_RESULT, messageId: id, ...resultParts(s, requested) };
+    const parts = resultParts(s, requested);
+    if (!parts) return null;
+    iq = { definedKey: IQ_RESULT, messageId: id, ...parts };
   } else {
     return null;
   }
