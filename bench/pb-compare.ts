@@ -9,6 +9,8 @@
 // Token logins keep scrypt out of the figures (both paths would pay it equally).
 //   BENCH_DATABASE_URL [postgres://postgres@127.0.0.1:5432/stn_bench]; the name must contain "bench"
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { connect, type Socket } from 'node:net';
 import type { Element } from 'ltx';
 import pg from 'pg';
@@ -223,7 +225,8 @@ async function main() {
   console.log(`\nPB / XML: logins/s ${ratio(p.logins.perSec, x.logins.perSec)}, msgs/s ${ratio(p.messages.perSec, x.messages.perSec)}` +
     (x.messages.cpu && p.messages.cpu ? `, server CPU per msg ${ratio(p.messages.cpu.serverMsPer, x.messages.cpu.serverMsPer)}` : '') +
     (x.logins.cpu && p.logins.cpu ? `, per login ${ratio(p.logins.cpu.serverMsPer, x.logins.cpu.serverMsPer)}` : ''));
-  console.log(JSON.stringify(results));
+  await writeFile(fileURLToPath(new URL('./last-pb-results.json', import.meta.url)), JSON.stringify({ at: new Date().toISOString(), options: o, results }, null, 2));
+  console.log('(details in bench/last-pb-results.json)');
 }
 
 main().catch((err) => {
