@@ -1,6 +1,6 @@
 // PROTOCOL.md §2 Startalk's protobuf transport on port 5202: socket, frames, the Welcome and
 // in-band StartTLS steps of §2.3; every other frame becomes a stanza for the session, and
-// what the session sends goes back through the codec. Frames are handled in arrival order.
+// what the session sends goes back through the codec.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Element } from 'ltx';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -9,9 +9,6 @@ import { PbCodec } from './codec.js';
 import { decodeFrame, encodeFrame, FrameReader } from './frame.js';
 import { proceedTls, streamEndFor, welcome } from './handshake.js';
 import { SIGNAL, type ProtoMessage } from './schema.js';
-
-/** frames received and not yet handled, per connection */
-const MAX_WAITING = 1000;
 
 export interface PbOptions {
   /** the largest frame, and the largest ProtoMessage after gunzip */
@@ -52,8 +49,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
   }, ctx, { loopback: isLoopback(raw.remoteAddress), canStartTls: !!opts.tls });
   let reader = new FrameReader(opts.maxStanzaBytes);
   let welcomed = false;
-  let queue = Promise.resolve();
-  let waiting = 0;
+  let last: Promise<void> = Promise.resolve();
   const fail = (err: unknown) => session.streamError('not-well-formed', (err as Error).message);
 
   /** §2.3 steps 1–2: the client's Welcome first; a wrong host or version ends the stream. */
@@ -79,7 +75,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
       return true;
     }
     if (pm.signalType === SIGNAL.streamEnd) {
-      queue = queue.then(() => session.close()); // the client's goodbye, after what it sent before
+      void last.then(() => session.close()); // the client's goodbye, after what it sent before
       return true;
     }
     let stanza: Element | null;
@@ -89,16 +85,8 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
       fail(err);
       return true;
     }
-    if (!stanza) return false;
-    // The router refuses a flood stanza by stanza; this bounds what waits for it meanwhile.
-    if (++waiting > MAX_WAITING) {
-      session.streamError('policy-violation', 'too many frames waiting');
-      return true;
-    }
-    queue = queue.then(async () => {
-      waiting--;
-      await session.handle(stanza).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'pb stanza handler failed'));
-    });
+    // The session runs stanzas in arrival order and bounds how many wait (session.ts).
+    if (stanza) last = session.handle(stanza).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'pb stanza handler failed'));
     return false;
   };
   const onData = (chunk: Buffer) => {
