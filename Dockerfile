@@ -11,5 +11,5 @@ COPY src ./src
 COPY bridge ./bridge
 COPY tsconfig.json schema.graphql ./
 USER node
-EXPOSE 8080 5222
+EXPOSE 8080 5222 5202
 CMD ["node", "--import", "tsx", "src/server/main.ts"]

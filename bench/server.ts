@@ -77,7 +77,7 @@ async function runChild(): Promise<void> {
     }
   });
   process.on('disconnect', () => setTimeout(() => process.exit(0), 2000).unref());
-  send({ ready: true, url, xmppPort });
+  send({ ready: true, url, xmppPort, pbPort: app.pbPort });
 }
 
 if (process.send && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -24,9 +24,11 @@ import { mucOwner } from './modules/muc-owner.js';
 import { mucRegister } from './modules/muc-register.js';
 import { mucUserMucs } from './modules/muc-user-mucs.js';
 import { sasl } from './modules/sasl.js';
+import { sessionKey } from './modules/session-key.js';
 import { Router } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
 import { loadStartalkKey } from '../src/core/accounts/startalk-rsa.js';
+import { createPbTransport } from './transports/pb/index.js';
 import { createTcpTransport } from './transports/tcp.js';
 import { createWebSocketTransport } from './transports/websocket.js';
 
@@ -37,7 +39,7 @@ export interface BridgeOptions {
   maxConnections: number;
   /** PEM file of the RSA key Startalk clients encrypt passwords with; default: Startalk's published pair */
   startalkKeyFile?: string;
-  /** PEM certificate chain and key: STARTTLS is offered when both are set */
+  /** PEM certificate chain and key: STARTTLS (XMPP) and StartTLS (protobuf) are offered when both are set */
   tls?: { cert: string; key: string };
   plainPolicy: BridgeContext['plainPolicy'];
   log: BridgeContext['log'];
@@ -45,6 +47,8 @@ export interface BridgeOptions {
 
 export interface Bridge {
   tcp: Server;
+  /** Startalk's protobuf transport (port 5202) */
+  pb: Server;
   /** hands an HTTP upgrade on /websocket to the RFC 7395 transport */
   upgrade: ReturnType<typeof createWebSocketTransport>['upgrade'];
   sessions: SessionRegistry;
@@ -57,7 +61,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
   // Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat states) before chat;
   // groupchat claims revoke and typing addressed to rooms before the 1:1 modules.
   for (const m of [
-    sasl(), bind(), presence(), readmark(), groupchatModule(), typingModule(), chat(), revoke(),
+    sasl(), bind(), sessionKey(), presence(), readmark(), groupchatModule(), typingModule(), chat(), revoke(),
     mucCreate(), mucInvite(), mucRegister(), mucLeave(), mucAdmin(), mucOwner(), mucUserMucs(),
     ping(), disco(), roster(), mam(), carbons(),
   ]) {
@@ -73,9 +77,10 @@ export function createBridge(opts: BridgeOptions): Bridge {
   };
   const tls = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined;
   const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600, tls });
+  const pb = createPbTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600, tls });
   const ws = createWebSocketTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections });
   return {
-    tcp, sessions, upgrade: ws.upgrade,
+    tcp, pb, sessions, upgrade: ws.upgrade,
     closeAll: () => {
       for (const s of [...sessions.open]) s.streamError('system-shutdown');
     },

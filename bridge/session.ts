@@ -16,6 +16,12 @@ const MAX_PENDING = 1000;
 export interface Transport {
   /** writes serialized XML (one stanza per call: WebSocket frames carry one each) */
   write(xml: string): void;
+  /** a transport that carries no XML (Startalk's protobuf) takes the stanza itself */
+  send?(stanza: Element): void;
+  /** ends the stream in the transport's own way (protobuf: StreamEnd) instead of <stream:error> */
+  end?(condition: string, text?: string): void;
+  /** Startalk protobuf: the session's HTTP key comes with the bind result (PROTOCOL.md §2.3 step 7) */
+  keyWithBind?: boolean;
   /** the stream header: <stream:stream> on TCP, <open/> on WebSocket */
   header(id: string, domain: string): string;
   /** the stream end: </stream:stream> on TCP, <close/> on WebSocket */
@@ -133,12 +139,18 @@ export class Session {
   }
 
   send(stanza: Element): void {
-    if (!this.closed) this.transport.write(stanza.toString());
+    if (this.closed) return;
+    if (this.transport.send) this.transport.send(stanza);
+    else this.transport.write(stanza.toString());
   }
 
   /** Ends the stream with a stream error (RFC 6120 §4.9). */
   streamError(condition: string, text?: string): void {
     if (this.closed) return;
+    if (this.transport.end) {
+      this.transport.end(condition, text);
+      return this.close();
+    }
     if (!this.headerSent) this.header(); // RFC 6120 §4.9.1.1: the error needs a stream to live in
     const err = el('stream:error', { 'xmlns:stream': NS.stream }, el(condition, { xmlns: NS.streams }));
     if (text) err.cnode(el('text', { xmlns: NS.streams }, text));

@@ -52,7 +52,7 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: dbUrl, REDIS_URL: redis.url, REDIS_PREFIX: `c${randomBytes(4).toString('hex')}`,
     ADMIN_PASSWORD: 'cluster-admin', LOG_LEVEL: 'warn', SEND_RATE_PER_SEC: '0',
-    PRESENCE_TTL_SECONDS: '2', PRESENCE_EVENT_INTERVAL_MS: '0', FRAME_WAIT_MS: '200', XMPP_PORT: '0',
+    PRESENCE_TTL_SECONDS: '2', PRESENCE_EVENT_INTERVAL_MS: '0', FRAME_WAIT_MS: '200', XMPP_PORT: '0', PB_PORT: '0',
   };
   xmppA = await freePort();
   xmppB = await freePort();

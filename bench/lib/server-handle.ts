@@ -8,8 +8,9 @@ import type { Snapshot } from '../server.js';
 export interface ServerHandle {
   mode: 'child' | 'inproc';
   url: string;
-  /** XMPP over TCP, any free port (null when XMPP_PORT=off) */
+  /** the XMPP TCP and Startalk protobuf ports (null when off) */
   xmppPort: number | null;
+  pbPort: number | null;
   pid: number;
   snapshot(): Promise<Snapshot>;
   close(): Promise<void>;
@@ -26,13 +27,13 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
   });
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const { url, xmppPort } = await new Promise<{ url: string; xmppPort: number | null }>((resolve, reject) => {
+  const { url, xmppPort, pbPort } = await new Promise<{ url: string; xmppPort: number | null; pbPort: number | null }>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`bench server exited with ${code} before it was ready`));
     child.once('exit', onExit);
-    child.on('message', (m: { ready?: boolean; url?: string; xmppPort?: number | null; id?: number; result?: unknown; error?: string }) => {
+    child.on('message', (m: { ready?: boolean; url?: string; xmppPort?: number | null; pbPort?: number | null; id?: number; result?: unknown; error?: string }) => {
       if (m.ready) {
         child.off('exit', onExit);
-        return resolve({ url: m.url!, xmppPort: m.xmppPort ?? null });
+        return resolve({ url: m.url!, xmppPort: m.xmppPort ?? null, pbPort: m.pbPort ?? null });
       }
       const p = pending.get(m.id!);
       pending.delete(m.id!);
@@ -61,6 +62,7 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
     mode: 'child',
     url,
     xmppPort,
+    pbPort,
     pid: child.pid!,
     snapshot: () => call<Snapshot>('snapshot'),
     async close() {
@@ -78,5 +80,5 @@ export async function startChild(env: Record<string, string>): Promise<ServerHan
 export async function startInProcess(env: Record<string, string>): Promise<ServerHandle> {
   const { startServer, snapshot } = await import('../server.js');
   const { app, url, xmppPort } = await startServer(env);
-  return { mode: 'inproc', url, xmppPort, pid: process.pid, snapshot: () => snapshot(app), close: () => app.close() };
+  return { mode: 'inproc', url, xmppPort, pbPort: app.pbPort, pid: process.pid, snapshot: () => snapshot(app), close: () => app.close() };
 }

@@ -4,6 +4,7 @@ import type { Element } from 'ltx';
 import type { Module } from '../router.js';
 import { el, NS, stanzaError } from '../xml.js';
 import { startDelivery } from './delivery.js';
+import { navVersionNotify } from './session-key.js';
 
 const MAX_SESSIONS_PER_USER = 10;
 const RESOURCE_RE = /^[^\s/@]{1,256}$/;
@@ -41,7 +42,15 @@ export function bind(): Module {
         sessions.add(session);
         replacing?.streamError('conflict', 'replaced by a new session with the same resource');
         session.onClose(() => sessions.remove(session));
-        session.send(result(iq, el('bind', { xmlns: NS.bind }, el('jid', {}, session.jid))));
+        const bound = el('bind', { xmlns: NS.bind }, el('jid', {}, session.jid));
+        const pb = !!session.transport.keyWithBind;
+        if (pb) {
+          // COMPAT: Startalk's protobuf clients get the key with the bind result (PROTOCOL.md §2.3 step 7)
+          bound.attrs.time_value = String(Math.floor(Date.now() / 1000));
+          bound.attrs.key_value = key;
+        }
+        session.send(result(iq, bound));
+        if (pb) session.send(navVersionNotify(session)); // §2.3 step 8
         startDelivery(session);
         return true;
       },

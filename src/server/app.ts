@@ -23,8 +23,10 @@ export interface App {
   server: ReturnType<typeof createServer>;
   /** the XMPP TCP port once listening (null when off) */
   bridgePort: number | null;
-  /** HTTP (GraphQL) and, unless XMPP_PORT=off, XMPP over TCP */
-  listen(port?: number, host?: string): Promise<{ port: number; url: string; xmppPort: number | null }>;
+  /** Startalk's protobuf port once listening (null when off) */
+  pbPort: number | null;
+  /** HTTP (GraphQL) and, unless XMPP_PORT=off, XMPP over TCP; unless PB_PORT=off, Startalk's protobuf */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string; xmppPort: number | null; pbPort: number | null }>;
   close(): Promise<void>;
 }
 
@@ -153,6 +155,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
 
   const app: App = {
     bridgePort: null,
+    pbPort: null,
     core,
     storage,
     logger,
@@ -166,9 +169,12 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
         });
       const httpPort = await listenOn(server, port);
       const xmppPort = config.xmppPort === null ? null : await listenOn(bridge.tcp, port === 0 ? 0 : config.xmppPort);
+      const pbPort = config.pbPort === null ? null : await listenOn(bridge.pb, port === 0 ? 0 : config.pbPort);
       app.bridgePort = xmppPort;
       nav.xmppPort = xmppPort;
-      return { port: httpPort, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/graphql`, xmppPort };
+      nav.pbPort = pbPort;
+      app.pbPort = pbPort;
+      return { port: httpPort, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/graphql`, xmppPort, pbPort };
     },
     async close() {
       await core.pushWorker?.stop();
@@ -179,6 +185,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       core.hub.stop();
       for (const c of ws.wss.clients) c.terminate();
       bridge.tcp.close();
+      bridge.pb.close();
       bridge.closeAll();
       await ws.close();
       // in-flight requests get 2 s; then their connections are cut (a client that never finishes

@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   /** XMPP over TCP (RFC 6120); null = off; 0 = any free port (tests) */
   xmppPort: number | null;
+  /** Startalk's protobuf transport; null = off; 0 = any free port (tests) */
+  pbPort: number | null;
   /** PEM private key for Startalk's RSA password form; unset: Startalk's published default */
   startalkRsaKeyFile?: string;
   /** XMPP STARTTLS certificate chain and key files (PEM) */
@@ -147,6 +149,7 @@ export function loadConfig(env: Env): Config {
       ? { certFile: str('XMPP_TLS_CERT_FILE')!, keyFile: str('XMPP_TLS_KEY_FILE')! } : undefined,
     xmppPlain: oneOf('XMPP_PLAIN', ['always', 'loopback', 'never'] as const, 'loopback'),
     xmppPort: str('XMPP_PORT')?.toLowerCase() === 'off' ? null : int('XMPP_PORT', 5222, 0, 65535),
+    pbPort: str('PB_PORT')?.toLowerCase() === 'off' ? null : int('PB_PORT', 5202, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
     domain,
     publicUrl: url('PUBLIC_URL', ['http:', 'https:']),

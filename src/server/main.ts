@@ -23,8 +23,8 @@ async function main(): Promise<void> {
         '  Set ADMIN_PASSWORD to choose it yourself. Change it with the changePassword mutation.\n\n',
     );
   }
-  const { url } = await app.listen();
-  logger.info({ url, domain: config.domain, embeddedDatabase: !config.databaseUrl, redis: !!config.redisUrl }, 'listening');
+  const { url, xmppPort, pbPort } = await app.listen();
+  logger.info({ url, xmppPort, pbPort, domain: config.domain, embeddedDatabase: !config.databaseUrl, redis: !!config.redisUrl }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
