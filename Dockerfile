@@ -1,4 +1,4 @@
-# Startalk Next application image. Runs TypeScript directly with tsx (no build step).
+# Startalk Next application image. Runs TypeScript directly (scripts/ts-loader.mjs: esbuild strips types; no build step).
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -12,4 +12,4 @@ COPY bridge ./bridge
 COPY tsconfig.json schema.graphql ./
 USER node
 EXPOSE 8080 5222 5202
-CMD ["node", "--import", "tsx", "src/server/main.ts"]
+CMD ["node", "--import", "./scripts/register-ts.mjs", "src/server/main.ts"]

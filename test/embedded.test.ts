@@ -1,6 +1,7 @@
 // The zero-setup default: with DATABASE_URL unset the server runs its own PostgreSQL
 // under DATA_DIR, applies migrations, creates the admin, and keeps data across restarts.
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.js';
@@ -22,8 +23,7 @@ async function gql(url: string, query: string, token?: string) {
 }
 
 it('serves with an embedded PostgreSQL and keeps its data across restarts', async () => {
-  await mkdir('data', { recursive: true });
-  const dataDir = await mkdtemp(join('data', 'embedded-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'stn-embedded-'));
   dirs.push(dataDir);
   await chmod(dataDir, 0o755); // mkdtemp makes it 0700; as root, PostgreSQL runs as "postgres"
 

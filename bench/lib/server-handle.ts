@@ -21,7 +21,7 @@ const SERVER_TS = fileURLToPath(new URL('../server.ts', import.meta.url));
 export async function startChild(env: Record<string, string>): Promise<ServerHandle> {
   const child: ChildProcess = fork(SERVER_TS, [], {
     // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. --cpu-prof for a profile
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    execArgv: ['--import', new URL('../../scripts/register-ts.mjs', import.meta.url).href, '--expose-gc', ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

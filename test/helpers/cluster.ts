@@ -1,5 +1,5 @@
-// Real processes for multi-node tests: server nodes started as `node --import tsx
-// src/server/main.ts` and a private redis-server that a test may kill and restart.
+// Real processes for multi-node tests: server nodes started as `npm start` does (the
+// production loader) and a private redis-server that a test may kill and restart.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,8 @@ export class NodeProcess {
     return `http://127.0.0.1:${this.port}/graphql`;
   }
   async start(): Promise<void> {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    // The production loader (npm start), not tsx: what ships is what runs here.
+    this.proc = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/server/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],

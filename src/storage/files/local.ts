@@ -15,6 +15,9 @@ const ignoreMissing = (err: NodeJS.ErrnoException) => {
 };
 
 export async function createLocalBlobStore(root: string): Promise<BlobStore> {
+  // DATA_DIR itself keeps the default mode: as root, the embedded PostgreSQL (DATA_DIR/pg) runs
+  // as "postgres" and must be able to enter it; only the files folders are closed to others.
+  await mkdir(dirname(root), { recursive: true });
   for (const d of ['objects', 'staging', 'tmp']) await mkdir(join(root, d), { recursive: true, mode: 0o750 });
   // temp files of a crashed process are garbage
   await rm(join(root, 'tmp'), { recursive: true, force: true });

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, CopyConditions } from 'minio';
@@ -46,6 +46,7 @@ export async function createS3BlobStore(o: S3Options): Promise<BlobStore> {
       if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((err as { code?: string }).code ?? '')) throw err;
     }
   }
+  await mkdir(dirname(dirname(o.tmpDir)), { recursive: true }); // DATA_DIR keeps the default mode (local.ts)
   await mkdir(o.tmpDir, { recursive: true, mode: 0o750 });
 
   const stat = async (key: string) => {

@@ -3,7 +3,7 @@
 // set FILES_URL_SECRET there.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export async function loadUrlSecret(dir: string, configured?: string): Promise<Buffer> {
   if (configured) return Buffer.from(configured, 'utf8');
@@ -14,6 +14,7 @@ export async function loadUrlSecret(dir: string, configured?: string): Promise<B
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  await mkdir(dirname(dir), { recursive: true }); // DATA_DIR keeps the default mode (local.ts)
   await mkdir(dir, { recursive: true, mode: 0o750 });
   const fresh = randomBytes(32);
   try {
