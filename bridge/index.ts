@@ -36,6 +36,8 @@ export interface BridgeOptions {
   core: Core;
   domain: string;
   maxStanzaBytes: number;
+  /** per-client stanza rate (0 = off) */
+  stanzasPerSec: number;
   maxConnections: number;
   /** PEM file of the RSA key Startalk clients encrypt passwords with; default: Startalk's published pair */
   startalkKeyFile?: string;
@@ -73,7 +75,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
     opts.log.warn({}, "Startalk logins use Startalk's published default RSA key: set STARTALK_RSA_PRIVATE_KEY_FILE for a private pair");
   }
   const ctx: BridgeContext = {
-    core: opts.core, domain: opts.domain, router, sessions, startalkKey, plainPolicy: opts.plainPolicy, log: opts.log,
+    stanzasPerSec: opts.stanzasPerSec, core: opts.core, domain: opts.domain, router, sessions, startalkKey, plainPolicy: opts.plainPolicy, log: opts.log,
   };
   const tls = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined;
   const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600, tls });

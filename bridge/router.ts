@@ -24,9 +24,9 @@ export class Router {
   }
 
   async route(session: Session, stanza: Element): Promise<void> {
-    if (session.limiter.take('s') > 0) {
+    if (session.limiter.take() > 0) {
       // A flood is answered, not processed; a client that keeps flooding loses its stream.
-      if (session.refusals.take('r') > 0) return session.streamError('policy-violation', 'too many stanzas');
+      if (session.refusals.take() > 0) return session.streamError('policy-violation', 'too many stanzas');
       if (stanza.name !== 'presence') session.send(stanzaError(stanza, 'wait', 'resource-constraint', 'slow down'));
       return;
     }

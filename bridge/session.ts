@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
-import { RateLimiter } from '../src/core/rate-limit.js';
+import { TokenBucket } from '../src/core/rate-limit.js';
 import type { Router } from './router.js';
 import type { StartalkKey } from '../src/core/accounts/startalk-rsa.js';
 import { el, NS } from './xml.js';
@@ -37,6 +37,8 @@ export interface BridgeContext {
   router: Router;
   sessions: SessionRegistry;
   startalkKey: StartalkKey;
+  /** stanzas per second one client may send (burst twice that, at least 200); 0 = no limit */
+  stanzasPerSec: number;
   /** where SASL PLAIN may run without TLS */
   plainPolicy: 'always' | 'loopback' | 'never';
   log: { warn: (o: object, m: string) => void };
@@ -50,10 +52,10 @@ export class Session {
   resource: string | null = null;
   /** null until the initial presence (Startalk: no chat delivery before it) */
   priority: number | null = null;
-  /** stanzas per second a client may send (burst 200); beyond, they are refused */
-  readonly limiter = new RateLimiter(100, 200, 1);
+  /** stanzas per second this client may send (BridgeContext.stanzasPerSec); beyond, they are refused */
+  readonly limiter: TokenBucket;
   /** refusals allowed (burst 200, then 10/s) before the stream is closed */
-  readonly refusals = new RateLimiter(10, 200, 1);
+  readonly refusals = new TokenBucket(10, 200);
   /** Startalk's per-session HTTP key, once issued */
   sessionKey: string | null = null;
   /** XEP-0280 enabled: copies in the standard form */
@@ -74,6 +76,7 @@ export class Session {
   readonly canStartTls: boolean;
 
   constructor(readonly transport: Transport, readonly ctx: BridgeContext, link: { loopback: boolean; canStartTls?: boolean; secure?: boolean }) {
+    this.limiter = new TokenBucket(ctx.stanzasPerSec, Math.max(200, ctx.stanzasPerSec * 2));
     this.loopback = link.loopback;
     this.canStartTls = !!link.canStartTls;
     this.secure = !!link.secure;

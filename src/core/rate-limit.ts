@@ -43,3 +43,26 @@ export class RateLimiter {
     if (this.buckets.size >= this.maxKeys) this.buckets.clear();
   }
 }
+
+/** One token bucket (no keys): for per-connection limits, where a Map per limiter would cost memory. */
+export class TokenBucket {
+  private tokens: number;
+  private at = Date.now();
+
+  /** ratePerSec tokens refill per second, up to burst; a rate of 0 disables the limit. */
+  constructor(private readonly ratePerSec: number, private readonly burst: number) {
+    this.tokens = burst;
+  }
+
+  /** Takes one token; returns 0 when allowed, else the ms to wait. */
+  take(now = Date.now()): number {
+    if (this.ratePerSec <= 0) return 0;
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSec);
+    this.at = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000);
+  }
+}

@@ -139,7 +139,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   server.requestTimeout = 60_000;
   const ws = gql.attachWebSocket();
   const bridge = createBridge({
-    core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes,
+    core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes, stanzasPerSec: config.limits.xmppStanzasPerSec,
     maxConnections: config.limits.maxXmppConnections, startalkKeyFile: config.startalkRsaKeyFile,
     plainPolicy: config.xmppPlain,
     tls: config.xmppTls && { cert: readFileSync(config.xmppTls.certFile, 'utf8'), key: readFileSync(config.xmppTls.keyFile, 'utf8') },

@@ -58,6 +58,7 @@ export interface Config {
     recallWindowSeconds: number;
     typingPerSec: number;
     maxStanzaBytes: number;
+    xmppStanzasPerSec: number;
     maxXmppConnections: number;
     maxWsConnections: number;
   };
@@ -201,6 +202,7 @@ export function loadConfig(env: Env): Config {
       groupMemberLimit: int('GROUP_MEMBER_LIMIT', 600, 2, 100_000),
       recallWindowSeconds: int('RECALL_WINDOW_SECONDS', 120, 0, 30 * 86_400),
       maxStanzaBytes: int('MAX_STANZA_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+      xmppStanzasPerSec: int('XMPP_STANZAS_PER_SEC', 100, 0, 1_000_000),
       maxXmppConnections: int('MAX_XMPP_CONNECTIONS', 10_000, 1, 1_000_000),
       typingPerSec: int('TYPING_PER_SEC', 1, 0, 1000),
       maxSubscriptionsPerUser: int('MAX_SUBSCRIPTIONS_PER_USER', 20, 1, 10_000),
