@@ -26,9 +26,21 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
   raw.setNoDelay(true);
   raw.setTimeout(opts.idleSeconds * 1000, () => session.streamError('connection-timeout'));
   let parser: StreamParser;
+  // Stanzas written in one tick go out in one writev (cork until the next tick).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
   const session = new Session({
     write: (xml) => {
-      if (!socket.destroyed) socket.write(xml);
+      if (socket.destroyed) return;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
+      socket.write(xml);
     },
     restart: () => (parser = newParser()),
     header: (id, domain) =>
@@ -61,6 +73,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
   const startTls = () => {
     if (!opts.tls || session.secure || session.user) return session.streamError('policy-violation', 'STARTTLS not possible now');
     session.send(el('proceed', { xmlns: NS.tls }));
+    if (corked) uncork(); // <proceed/> must leave in clear before TLS takes the socket
     raw.removeAllListeners('data');
     const secure = new TLSSocket(raw, { isServer: true, secureContext: opts.tls });
     socket = secure;
