@@ -31,8 +31,20 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
   raw.setNoDelay(true);
   raw.setTimeout(opts.idleSeconds * 1000, () => session.streamError('connection-timeout'));
   const codec = new PbCodec(ctx.domain);
+  // Frames written in one tick leave in one writev (cork until the next tick), as on XMPP/TCP.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
   const write = (pm: ProtoMessage) => {
-    if (!socket.destroyed) socket.write(encodeFrame(pm));
+    if (socket.destroyed) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    socket.write(encodeFrame(pm));
   };
   const session = new Session({
     write: () => {}, // no XML on this transport: stanzas go through send()
@@ -105,6 +117,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
   const startTls = () => {
     if (!opts.tls || session.secure || session.user) return session.streamError('policy-violation', 'StartTLS not possible now');
     write(proceedTls());
+    if (corked) uncork(); // ProceedTLS must leave in clear before TLS takes the socket
     raw.removeAllListeners('data');
     const secure = new TLSSocket(raw, { isServer: true, secureContext: opts.tls });
     socket = secure;
