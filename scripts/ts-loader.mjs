@@ -2,7 +2,7 @@
 // tsx (used for development and tests) compiles with esbuild's keepNames, which wraps every
 // function expression in __name(fn, "…"): an extra defineProperty, and a property store, per
 // closure created. On a server that creates closures per connection and per message that is
-// memory and CPU for nothing (measured in the README, "Memory per connection").
+// memory and CPU for nothing (figures in the README, "Run it").
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
