@@ -40,12 +40,21 @@ export function parseCKey(value: string): CKey | null {
 }
 
 /** The user a request's q_ckey proves, or a LegacyError 5000 (COMPAT: HTTP 200, ret false). */
-export async function authenticateCKey(core: Core, domain: string, req: IncomingMessage): Promise<User> {
-  const raw = ckeyFrom(req);
+export function authenticateCKey(core: Core, domain: string, req: IncomingMessage): Promise<User> {
+  return verifyCKey(core, domain, ckeyFrom(req));
+}
+
+/**
+ * The user a q_ckey value proves (it came from the cookie, the qcookie header, or a body
+ * field such as /py/search's cKey); `expect` is checked against its user name before any
+ * key is looked at.
+ */
+export async function verifyCKey(core: Core, domain: string, raw: string | null | undefined, expect?: (ck: CKey) => void): Promise<User> {
   if (!raw) throw new LegacyError(ERR.CKEY, 'ckey is missing');
   const ck = parseCKey(raw);
   if (!ck) throw new LegacyError(ERR.CKEY, 'ckey is malformed');
   if (ck.d && ck.d.toLowerCase() !== domain) throw new LegacyError(ERR.CKEY, 'ckey is wrong');
+  expect?.(ck);
   let user: User;
   try {
     user = await core.accounts.findByAddress(ck.u);

@@ -5,7 +5,7 @@
 import type { User } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 import type { SearchHit, SearchKind } from '../core/search/types.js';
-import { ckeyFrom, parseCKey } from './ckey.js';
+import { ckeyFrom, verifyCKey } from './ckey.js';
 import { ERR, LegacyError, num, str } from './http.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
 
@@ -60,23 +60,13 @@ export function searchRoutes(deps: LegacyDeps): LegacyRoute[] {
 }
 
 /** The cKey's user, who must be qtalkId; LegacyError 5000 otherwise (COMPAT: HTTP 200). */
-async function checkUser(core: Core, domain: string, raw: string | null | undefined, qtalkId: string | undefined): Promise<User> {
-  if (!raw) throw new LegacyError(ERR.CKEY, 'ckey is missing');
-  const ck = parseCKey(raw);
-  if (!ck) throw new LegacyError(ERR.CKEY, 'ckey is malformed');
-  if (ck.d && ck.d.toLowerCase() !== domain) throw new LegacyError(ERR.CKEY, 'ckey is wrong');
-  const [qName, qDomain] = (qtalkId ?? '').trim().toLowerCase().split('@', 2);
-  if (!qName || qName !== ck.u.toLowerCase().split('@')[0] || (qDomain && qDomain !== domain)) {
-    throw new LegacyError(ERR.FORBIDDEN, 'qtalkId does not match the ckey');
-  }
-  let user: User;
-  try {
-    user = await core.accounts.findByAddress(ck.u);
-  } catch {
-    throw new LegacyError(ERR.CKEY, 'ckey is wrong');
-  }
-  if (user.frozen || !(await core.sessionKeys.check(user.id, ck.k, ck.t))) throw new LegacyError(ERR.CKEY, 'ckey is wrong');
-  return user;
+function checkUser(core: Core, domain: string, raw: string | null | undefined, qtalkId: string | undefined): Promise<User> {
+  return verifyCKey(core, domain, raw, (ck) => {
+    const [qName, qDomain] = (qtalkId ?? '').trim().toLowerCase().split('@', 2);
+    if (!qName || qName !== ck.u.toLowerCase().split('@')[0] || (qDomain && qDomain !== domain)) {
+      throw new LegacyError(ERR.FORBIDDEN, 'qtalkId does not match the ckey');
+    }
+  });
 }
 
 function group(label: string, id: string, priority: number, todoType: number, hasMore: boolean, info: unknown[]) {
