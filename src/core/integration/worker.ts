@@ -2,6 +2,7 @@
 // webhook's durable cursor and POSTs signed batches in order. The cursor moves only on a 2xx.
 // After a failure only the head event is retried (exponential backoff), so a consumer that
 // rejects one event dead-letters exactly that event after maxAttempts and the rest flows on.
+import { PollLoop } from '../poll-loop.js';
 import type { IntegrationService } from './service.js';
 import type { IntegrationStore, Webhook, WebhookSender } from './ports.js';
 
@@ -18,51 +19,35 @@ export interface WebhookWorkerOptions {
 const HOOKS_PER_TICK = 50;
 
 export class WebhookWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private stopped = false;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly store: IntegrationStore,
     private readonly sender: WebhookSender,
     private readonly integration: IntegrationService,
     private readonly opts: WebhookWorkerOptions,
-  ) {}
+  ) {
+    this.loop = new PollLoop(opts.pollMs, () => this.tick(), opts.onError);
+  }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.tick();
-      } catch (err) {
-        this.opts.onError(err);
-      }
-      if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs);
-    };
-    this.timer = setTimeout(loop, this.opts.pollMs);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    await this.loop.stop();
     await this.store.close();
   }
 
   /** One round if this node leads: every due webhook gets attempts until it is idle or failing. */
   async tick(): Promise<void> {
-    this.running = true;
-    try {
-      // Lead (and hold a connection for the lock) only once there is something to deliver.
-      let hooks = await this.store.due(HOOKS_PER_TICK);
-      if (hooks.length === 0 || !(await this.store.lead())) return;
-      for (let round = 0; round < 100 && !this.stopped; round++) {
-        if (round > 0) hooks = await this.store.due(HOOKS_PER_TICK);
-        const more = await Promise.all(hooks.map((h) => this.deliver(h).catch((err) => (this.opts.onError(err), false))));
-        if (!more.includes(true)) break;
-      }
-    } finally {
-      this.running = false;
+    // Lead (and hold a connection for the lock) only once there is something to deliver.
+    let hooks = await this.store.due(HOOKS_PER_TICK);
+    if (hooks.length === 0 || !(await this.store.lead())) return;
+    for (let round = 0; round < 100 && !this.loop.isStopped; round++) {
+      if (round > 0) hooks = await this.store.due(HOOKS_PER_TICK);
+      const more = await Promise.all(hooks.map((h) => this.deliver(h).catch((err) => (this.opts.onError(err), false))));
+      if (!more.includes(true)) break;
     }
   }
 

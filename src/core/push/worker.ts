@@ -3,9 +3,10 @@
 // with pushes on and the conversation not muted); every node sends due jobs to the gateway,
 // retrying with backoff until it acknowledges, then never again.
 import type { AccountService } from '../accounts/service.js';
+import { PollLoop } from '../poll-loop.js';
 import type { GroupStore } from '../groups/ports.js';
 import type { PresenceService } from '../presence/service.js';
-import type { PushGateway, PushStore } from './ports.js';
+import type { PushCandidate, PushGateway, PushStore } from './ports.js';
 import { PushFlag, type PushPayload } from './types.js';
 
 export interface PushWorkerOptions {
@@ -23,9 +24,7 @@ const LEASE_MS = 30_000;
 const MOBILE = /_P\[(ios|android|harmony)/i;
 
 export class PushWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private stopped = false;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly store: PushStore,
@@ -34,37 +33,23 @@ export class PushWorker {
     private readonly groups: GroupStore,
     private readonly presence: PresenceService,
     private readonly opts: PushWorkerOptions,
-  ) {}
+  ) {
+    this.loop = new PollLoop(opts.pollMs, () => this.tick(), opts.onError);
+  }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.tick();
-      } catch (err) {
-        this.opts.onError(err);
-      }
-      if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs);
-    };
-    this.timer = setTimeout(loop, this.opts.pollMs);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    await this.loop.stop();
     await this.store.close();
   }
 
   /** One round: queue what is new (if this node leads), then send what is due. */
   async tick(): Promise<void> {
-    this.running = true;
-    try {
-      if (await this.store.lead()) while ((await this.dispatch()) === BATCH);
-      while ((await this.send()) === SEND_BATCH);
-    } finally {
-      this.running = false;
-    }
+    if (await this.store.lead()) while ((await this.dispatch()) === BATCH);
+    while ((await this.send()) === SEND_BATCH);
   }
 
   /** Queues jobs for the next messages after the cursor; returns how many messages it read. */
@@ -72,25 +57,31 @@ export class PushWorker {
     const { lastSeq, candidates } = await this.store.pending(BATCH);
     if (lastSeq === null) return 0;
     const online = await this.presence.devicesOf([...new Set(candidates.map((c) => c.userId))]);
+    const names = new Map<string, string | null>();
     const jobs = [];
     for (const c of candidates) {
       const devices = online.get(c.userId) ?? [];
       const desktopOnly = devices.length > 0 && !devices.some((d) => MOBILE.test(d.resource));
       // Online users get the message live; COMPAT: flag 2 pushes while only a desktop is online.
       if (devices.length > 0 && !(desktopOnly && (c.flags & PushFlag.PUSH_WHILE_DESKTOP_ONLINE))) continue;
-      jobs.push({ seq: c.message.seq, userId: c.userId, payload: await this.payload(c) });
+      jobs.push({ seq: c.message.seq, userId: c.userId, payload: await this.payload(c, names) });
     }
     await this.store.enqueue(jobs, lastSeq);
     return candidates.length === 0 ? 0 : Math.min(BATCH, candidates.length); // keep reading while full
   }
 
-  private async payload(c: Parameters<PushStore['enqueue']>[0] extends unknown ? import('./ports.js').PushCandidate : never): Promise<Omit<PushPayload, 'id'>> {
+  /** names: group names already read in this batch (one read per group, not per recipient). */
+  private async payload(c: PushCandidate, names: Map<string, string | null>): Promise<Omit<PushPayload, 'id'>> {
     const m = c.message;
     const users = await this.accounts.usersByIds([m.senderId, c.userId]);
     const from = users.get(m.senderId)!;
     const to = users.get(c.userId)!;
-    const state = await this.groups.state(m.conversationId).catch(() => null);
-    const group = state ? { id: m.conversationId, name: state.card.name } : null;
+    if (!names.has(m.conversationId)) {
+      const state = await this.groups.state(m.conversationId).catch(() => null);
+      names.set(m.conversationId, state ? state.card.name : null);
+    }
+    const name = names.get(m.conversationId) ?? null;
+    const group = name !== null ? { id: m.conversationId, name } : null;
     const show = (c.flags & PushFlag.SHOW_CONTENT) !== 0;
     const text = m.msgType === 1 ? m.body : null;
     const body = show ? text : null;

@@ -1,9 +1,10 @@
 // IntegrationStore on PostgreSQL. The stream is not copied: messages and events already share
 // one commit-ordered seq line (stream-writer.ts), so "seq > cursor" never skips a row that
 // commits later. Webhook cursors live in `webhooks`; one worker holds an advisory lock.
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { DeadLetter, IntegrationStore, StreamEvent, Webhook } from '../../core/integration/ports.js';
 import { INTEGRATION_KINDS, type IntegrationEvent, type IntegrationKind } from '../../core/integration/types.js';
+import { AdvisoryLeader } from './leader.js';
 import { MESSAGE_COLUMNS, rowToEvent, rowToMessage, type EventRow, type MessageRow } from './rows.js';
 
 const LEAD_LOCK = 72707371; // advisory lock: one webhook worker per deployment
@@ -20,9 +21,11 @@ const toHook = (r: HookRow): Webhook => ({
 });
 
 export class PgIntegrationStore implements IntegrationStore {
-  private leader: PoolClient | null = null;
+  private readonly leader: AdvisoryLeader;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Pool) {
+    this.leader = new AdvisoryLeader(pool, LEAD_LOCK);
+  }
 
   async readAfter(afterSeq: string, limit: number): Promise<StreamEvent[]> {
     // Both on their primary key (seq); the first `limit` of the union are the first of each.
@@ -78,26 +81,10 @@ export class PgIntegrationStore implements IntegrationStore {
     }));
   }
 
-  async lead(): Promise<boolean> {
-    if (this.leader) return true;
-    const client = await this.pool.connect();
-    try {
-      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEAD_LOCK]);
-      if (!r.rows[0]!.ok) {
-        client.release();
-        return false;
-      }
-      // The lock lives with this connection: if it breaks, another node takes over.
-      client.on('error', () => {
-        this.leader = null;
-      });
-      this.leader = client;
-      return true;
-    } catch (err) {
-      client.release(true);
-      throw err;
-    }
+  lead(): Promise<boolean> {
+    return this.leader.lead();
   }
+
 
   async due(limit: number): Promise<(Webhook & { secret: string })[]> {
     // webhooks_active_idx
@@ -142,12 +129,8 @@ export class PgIntegrationStore implements IntegrationStore {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.leader) {
-      const c = this.leader;
-      this.leader = null;
-      await c.query('SELECT pg_advisory_unlock($1)', [LEAD_LOCK]).catch(() => {});
-      c.release();
-    }
+  close(): Promise<void> {
+    return this.leader.release();
   }
+
 }

@@ -1,10 +1,11 @@
 // PushStore on PostgreSQL: devices, settings, mutes, the dispatcher's cursor and the job queue.
 // Jobs are claimed with FOR UPDATE SKIP LOCKED under a lease, so any number of nodes send.
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { UserId } from '../../core/accounts/types.js';
 import type { ConversationId } from '../../core/messages/types.js';
 import type { PushCandidate, PushJob, PushStore } from '../../core/push/ports.js';
 import { DEFAULT_PUSH_FLAGS, type PushDevice, type PushPayload } from '../../core/push/types.js';
+import { AdvisoryLeader } from './leader.js';
 import { MESSAGE_COLUMNS, rowToMessage, type MessageRow } from './rows.js';
 
 const LEAD_LOCK = 72707370; // advisory lock: one push dispatcher per deployment
@@ -13,9 +14,14 @@ type DeviceRow = { token: string; platform: string; os: 'ios' | 'android'; packa
 const toDevice = (r: DeviceRow): PushDevice => ({ token: r.token, platform: r.platform, os: r.os, package: r.package });
 
 export class PgPushStore implements PushStore {
-  private leader: PoolClient | null = null;
+  private readonly leader: AdvisoryLeader;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Pool) {
+    // The dispatcher starts at the stream's end: no pushes for history.
+    this.leader = new AdvisoryLeader(pool, LEAD_LOCK, async (c) => {
+      await c.query('INSERT INTO push_cursor (id, seq) SELECT 1, pos FROM stream_position WHERE id = 1 ON CONFLICT (id) DO NOTHING');
+    });
+  }
 
   async registerDevice(userId: UserId, d: PushDevice): Promise<void> {
     await this.pool.query(
@@ -65,28 +71,8 @@ export class PgPushStore implements PushStore {
     return r.rows.map((x) => x.c);
   }
 
-  async lead(): Promise<boolean> {
-    if (this.leader) return true;
-    const client = await this.pool.connect();
-    try {
-      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEAD_LOCK]);
-      if (!r.rows[0]!.ok) {
-        client.release();
-        return false;
-      }
-      // The lock lives with this connection: if it breaks, another node takes over.
-      client.on('error', () => {
-        this.leader = null;
-      });
-      await client.query(
-        `INSERT INTO push_cursor (id, seq) SELECT 1, pos FROM stream_position WHERE id = 1 ON CONFLICT (id) DO NOTHING`,
-      );
-      this.leader = client;
-      return true;
-    } catch (err) {
-      client.release(true);
-      throw err;
-    }
+  lead(): Promise<boolean> {
+    return this.leader.lead();
   }
 
   async pending(limit: number): Promise<{ lastSeq: string | null; candidates: PushCandidate[] }> {
@@ -121,7 +107,7 @@ export class PgPushStore implements PushStore {
   }
 
   async enqueue(jobs: { seq: string; userId: UserId; payload: Omit<PushPayload, 'id'> }[], lastSeq: string): Promise<number> {
-    const client = this.leader ?? (await this.pool.connect());
+    const client = this.leader.client ?? (await this.pool.connect());
     try {
       await client.query('BEGIN');
       let n = 0;
@@ -140,7 +126,7 @@ export class PgPushStore implements PushStore {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
-      if (client !== this.leader) client.release();
+      if (client !== this.leader.client) client.release();
     }
   }
 
@@ -170,12 +156,8 @@ export class PgPushStore implements PushStore {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.leader) {
-      const c = this.leader;
-      this.leader = null;
-      await c.query('SELECT pg_advisory_unlock($1)', [LEAD_LOCK]).catch(() => {});
-      c.release();
-    }
+  close(): Promise<void> {
+    return this.leader.release();
   }
+
 }
