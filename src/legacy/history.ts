@@ -31,6 +31,7 @@ export function historyRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[]
       auth: 'ckey',
       handle: async ({ user, body }) => {
         sameUser(user, str(body, 'user'));
+        // COMPAT: ihs read time 0 as "now" (so nothing); here 0 is the beginning, paged by num.
         const page = await core.sync.since(user, 'direct', str(body, 'time') ?? 0, num(body, 'num'));
         return renderDirect(core, user, page, str(body, 'f') === 't');
       },
@@ -54,7 +55,8 @@ export function historyRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[]
         const page = str(body, 'time') === '-1' ? await core.sync.firstUnread(user)
           : await core.sync.since(user, 'group', str(body, 'time') ?? 0, num(body, 'num'));
         const items = await renderGroup(core, page, rooms.of);
-        // [verify] the v2 grouping: one entry per room, items in time order.
+        // COMPAT: one entry per room {ID, Domain, Time:"0", Msgs:[{…item, N nick, D host, t}]}
+        // (ihs QGetHistoryContorller getHistoryByHost_v2).
         const byRoom = new Map<string, { ID: string; Domain: string; Time: string; Msgs: Rendered[] }>();
         for (const it of items) {
           const room = String(it.muc);
