@@ -1,13 +1,11 @@
 // BlobStore on the local disk (the zero-setup default): <DATA_DIR>/files/objects/<ab>/<sha256>,
 // presigned uploads land in staging/, streamed uploads are written to tmp/ first and renamed
 // into place, so a reader never sees half a file. No direct URLs: our server signs its own.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { BlobStore, StagedBlob } from '../../core/files/ports.js';
+import { writeTemp } from './temp.js';
 import type { ByteRange } from '../../core/files/types.js';
 
 const ignoreMissing = (err: NodeJS.ErrnoException) => {
@@ -39,13 +37,7 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
   return {
     name: 'local',
     async stage(source: Readable): Promise<StagedBlob> {
-      const tmp = join(root, 'tmp', randomBytes(12).toString('hex'));
-      try {
-        await pipeline(source, createWriteStream(tmp, { flags: 'wx', mode: 0o640 }));
-      } catch (err) {
-        await unlink(tmp).catch(() => {});
-        throw err;
-      }
+      const tmp = await writeTemp(join(root, 'tmp'), source);
       let done = false;
       return {
         async commit(key) {

@@ -1,14 +1,12 @@
 // BlobStore on MinIO (or any S3) through the `minio` client. Streamed uploads go to a local
 // temp file while hashed, then fPutObject under the content key; presigned uploads are POST
 // policies that pin the key, the exact size and the content type, so the store refuses others.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Client, CopyConditions } from 'minio';
 import type { BlobStore, StagedBlob } from '../../core/files/ports.js';
+import { writeTemp } from './temp.js';
 
 export interface S3Options {
   /** http(s)://host:port the server reaches the store at */
@@ -61,13 +59,7 @@ export async function createS3BlobStore(o: S3Options): Promise<BlobStore> {
   return {
     name: 's3',
     async stage(source: Readable): Promise<StagedBlob> {
-      const tmp = join(o.tmpDir, randomBytes(12).toString('hex'));
-      try {
-        await pipeline(source, createWriteStream(tmp, { flags: 'wx', mode: 0o640 }));
-      } catch (err) {
-        await unlink(tmp).catch(() => {});
-        throw err;
-      }
+      const tmp = await writeTemp(o.tmpDir, source);
       let done = false;
       return {
         async commit(key, contentType) {
