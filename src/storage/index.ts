@@ -12,6 +12,7 @@ import type { PushGateway, PushStore } from '../core/push/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
 import type { ApiKeyStore } from '../core/admin/ports.js';
 import type { IntegrationStore, WebhookSender } from '../core/integration/ports.js';
+import { PUBLIC_ONLY, type DestinationPolicy } from '../core/integration/destination.js';
 import { PgApiKeyStore } from './postgres/api-keys.js';
 import { PgIntegrationStore } from './postgres/integration.js';
 import { createHttpWebhookSender } from './webhook-sender/http.js';
@@ -50,6 +51,8 @@ export interface StorageConfig {
   pushGateway?: { url: string; secret?: string; timeoutMs: number };
   /** timeout of one webhook POST (default 10 s) */
   webhookTimeoutMs?: number;
+  /** where webhooks may be delivered (default: public addresses only) */
+  webhookPolicy?: DestinationPolicy;
   redisUrl?: string;
   /** Redis channel for this deployment's events */
   redisChannel: string;
@@ -174,7 +177,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     filesUrlSecret,
     apiKeys: new PgApiKeyStore(pool),
     integration: new PgIntegrationStore(pool),
-    webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs ?? 10_000 }),
+    webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs ?? 10_000, policy: cfg.webhookPolicy ?? PUBLIC_ONLY }),
     writer,
     async ready() {
       if (!bus.isReady()) return false;
