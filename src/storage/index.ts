@@ -63,6 +63,8 @@ export interface StorageConfig {
   presenceTtlMs: number;
   dataDir: string;
   embeddedPgPort: number;
+  /** a tool: use the database of a server that already runs the embedded PostgreSQL of dataDir */
+  embeddedAttach?: boolean;
   dbPoolSize: number;
   /** object storage: MinIO/S3 when given, else the local disk under dataDir/files */
   minio?: { endpoint: string; publicEndpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
@@ -104,9 +106,9 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   let embedded: EmbeddedHandle | undefined;
   let url = cfg.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: cfg.dataDir, port: cfg.embeddedPgPort, log: cfg.log.info });
+    embedded = await startEmbeddedPostgres({ dataDir: cfg.dataDir, port: cfg.embeddedPgPort, log: cfg.log.info, attach: cfg.embeddedAttach });
     url = embedded.url;
-    cfg.log.info(`using embedded PostgreSQL on 127.0.0.1:${cfg.embeddedPgPort}`);
+    cfg.log.info(`using embedded PostgreSQL on 127.0.0.1:${new URL(url).port}`);
   }
   const pool = new pg.Pool({ connectionString: url, max: cfg.dbPoolSize });
   let closing = false;
