@@ -93,7 +93,7 @@ it('a second process on the same DATA_DIR leaves the live database alone; a fail
   };
   const owner = new NodeProcess(httpPort, env);
   nodes.push(owner);
-  await owner.start();
+  await owner.start(90_000); // initdb and migrations: slow on a loaded machine
   const url = owner.url;
   const login = 'mutation { login(username: "admin", password: "embedded-admin") { token } }';
 
@@ -127,7 +127,7 @@ it('a second process on the same DATA_DIR leaves the live database alone; a fail
   expect(existsSync(join(dir, 'embedded-pg.lock'))).toBe(false);
   const next = new NodeProcess(httpPort, env);
   nodes.push(next);
-  await next.start();
+  await next.start(90_000);
   expect((await gql(url, login)).data.login.token).toBeTruthy();
 }, 120_000);
 
@@ -140,13 +140,13 @@ it('takes over from an owner that died, stopping the postmaster it left', async 
   };
   const crashed = new NodeProcess(httpPort, env);
   nodes.push(crashed);
-  await crashed.start();
+  await crashed.start(90_000);
   await crashed.kill(); // kill -9: its PostgreSQL keeps running, its lock names a dead pid
   nodes.splice(nodes.indexOf(crashed), 1);
   expect(await pgAnswers(Number(env.EMBEDDED_PG_PORT))).toBe(true);
   const next = new NodeProcess(httpPort, env);
   nodes.push(next);
-  await next.start();
+  await next.start(90_000);
   expect(next.log).toContain('stopping an embedded PostgreSQL left running');
   expect((await gql(next.url, 'mutation { login(username: "admin", password: "embedded-admin") { token } }')).data.login.token).toBeTruthy();
 }, 120_000);
