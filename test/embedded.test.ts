@@ -4,9 +4,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { freePort, NodeProcess } from './helpers/cluster.js';
@@ -84,51 +85,66 @@ it('serves with an embedded PostgreSQL and keeps its data across restarts', asyn
   await app.close();
 }, 60_000);
 
-it('a second process on the same DATA_DIR leaves the live database alone; a failed start stops its own', async () => {
-  const dir = await dataDir();
-  const httpPort = await freePort();
-  const env = {
-    DATA_DIR: dir, EMBEDDED_PG_PORT: String(await freePort()), DATABASE_URL: '', REDIS_URL: '',
-    XMPP_PORT: 'off', PB_PORT: 'off', ADMIN_PASSWORD: 'embedded-admin', LOG_LEVEL: 'info',
-  };
-  const owner = new NodeProcess(httpPort, env);
-  nodes.push(owner);
-  await owner.start(90_000); // initdb and migrations: slow on a loaded machine
-  const url = owner.url;
+describe('one owner per DATA_DIR', () => {
+  let owner: NodeProcess;
+  let env: Record<string, string>;
+  let httpPort: number;
   const login = 'mutation { login(username: "admin", password: "embedded-admin") { token } }';
+  beforeAll(async () => {
+    httpPort = await freePort();
+    env = {
+      DATA_DIR: await dataDir(), EMBEDDED_PG_PORT: String(await freePort()), DATABASE_URL: '', REDIS_URL: '',
+      XMPP_PORT: 'off', PB_PORT: 'off', ADMIN_PASSWORD: 'embedded-admin', LOG_LEVEL: 'info',
+    };
+    owner = new NodeProcess(httpPort, env);
+    nodes.push(owner);
+    await owner.start(90_000); // initdb and migrations: slow on a loaded machine
+  }, 120_000);
 
-  // the README's reindex while the server runs: it uses the server's database
-  const reindex = await run(['--import', 'tsx', 'scripts/search-reindex.ts'], env);
-  expect(reindex.out).not.toContain('stopping an embedded PostgreSQL');
-  expect([reindex.code, reindex.out]).toEqual([0, expect.stringContaining('reindexed')]);
-  expect(await owner.ready()).toBe(true);
-  expect((await gql(url, login)).data.login.token).toBeTruthy();
+  it('search:reindex beside the running server uses its database and leaves it running', async () => {
+    const reindex = await run(['--import', 'tsx', 'scripts/search-reindex.ts'], env);
+    expect(reindex.out).not.toContain('stopping an embedded PostgreSQL');
+    expect([reindex.code, reindex.out]).toEqual([0, expect.stringContaining('reindexed')]);
+    expect(await owner.ready()).toBe(true);
+    expect((await gql(owner.url, login)).data.login.token).toBeTruthy();
+  }, 120_000);
 
-  // a second server on the same DATA_DIR (and port): refused before it touches the database
-  const second = await run(['--import', './scripts/register-ts.mjs', 'src/server/main.ts'], { ...env, PORT: String(httpPort), HOST: '127.0.0.1' });
-  expect(second.code).not.toBe(0);
-  expect(second.out).toContain('is in use by another running server');
-  expect(await owner.ready()).toBe(true);
-  expect((await gql(url, login)).data.login.token).toBeTruthy();
+  it('a second server on the same DATA_DIR refuses before touching the database', async () => {
+    const second = await run(['--import', './scripts/register-ts.mjs', 'src/server/main.ts'], { ...env, PORT: String(httpPort), HOST: '127.0.0.1' });
+    expect(second.code).not.toBe(0);
+    expect(second.out).toContain('is in use by another running server');
+    expect(await owner.ready()).toBe(true);
+    expect((await gql(owner.url, login)).data.login.token).toBeTruthy();
+  }, 120_000);
 
-  // a server of another DATA_DIR that fails on the busy HTTP port stops the PostgreSQL it started
-  const otherDir = await dataDir();
-  const otherPg = await freePort();
-  const failed = await run(['--import', './scripts/register-ts.mjs', 'src/server/main.ts'],
-    { ...env, DATA_DIR: otherDir, EMBEDDED_PG_PORT: String(otherPg), PORT: String(httpPort), HOST: '127.0.0.1' });
-  expect([failed.code, failed.out]).toEqual([1, expect.stringContaining('EADDRINUSE')]);
-  expect(await pgAnswers(otherPg)).toBe(false);
-  expect(existsSync(join(otherDir, 'pg', 'postmaster.pid'))).toBe(false);
-  expect(existsSync(join(otherDir, 'embedded-pg.lock'))).toBe(false);
+  it('a clean shutdown frees the directory for the next start', async () => {
+    await owner.stop();
+    nodes.splice(nodes.indexOf(owner), 1);
+    expect(existsSync(join(env.DATA_DIR!, 'embedded-pg.lock'))).toBe(false);
+    const next = new NodeProcess(httpPort, env);
+    nodes.push(next);
+    await next.start(90_000);
+    expect((await gql(next.url, login)).data.login.token).toBeTruthy();
+  }, 120_000);
+});
 
-  // the owner shuts down cleanly and frees the directory: the next start takes it over
-  await owner.stop();
-  nodes.splice(nodes.indexOf(owner), 1);
-  expect(existsSync(join(dir, 'embedded-pg.lock'))).toBe(false);
-  const next = new NodeProcess(httpPort, env);
-  nodes.push(next);
-  await next.start(90_000);
-  expect((await gql(url, login)).data.login.token).toBeTruthy();
+it('a server that fails on a busy port stops the PostgreSQL it started', async () => {
+  const busy = createNetServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const dir = await dataDir();
+  const pgPort = await freePort();
+  try {
+    const failed = await run(['--import', './scripts/register-ts.mjs', 'src/server/main.ts'], {
+      DATA_DIR: dir, EMBEDDED_PG_PORT: String(pgPort), DATABASE_URL: '', REDIS_URL: '', XMPP_PORT: 'off', PB_PORT: 'off',
+      ADMIN_PASSWORD: 'embedded-admin', PORT: String((busy.address() as AddressInfo).port), HOST: '127.0.0.1',
+    });
+    expect([failed.code, failed.out]).toEqual([1, expect.stringContaining('EADDRINUSE')]);
+    expect(await pgAnswers(pgPort)).toBe(false);
+    expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false);
+    expect(existsSync(join(dir, 'embedded-pg.lock'))).toBe(false);
+  } finally {
+    busy.close();
+  }
 }, 120_000);
 
 it('takes over from an owner that died, stopping the postmaster it left', async () => {

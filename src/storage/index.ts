@@ -29,6 +29,7 @@ import { PgGroupStore } from './postgres/groups.js';
 import { createMemoryBus } from './memory/bus.js';
 import { PgAccountStore } from './postgres/accounts.js';
 import { startEmbeddedPostgres, type EmbeddedHandle } from './postgres/embedded.js';
+import { ensureWritableDataDir } from './data-dir.js';
 import { PrismaClient } from './postgres/generated/client.js';
 import { PgMessageStore } from './postgres/messages.js';
 import { PgSyncStore } from './postgres/sync.js';
@@ -103,6 +104,7 @@ export interface Storage {
 const MIGRATIONS = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
 
 export async function createStorage(cfg: StorageConfig): Promise<Storage> {
+  await ensureWritableDataDir(cfg.dataDir);
   let embedded: EmbeddedHandle | undefined;
   let url = cfg.databaseUrl;
   if (!url) {
