@@ -142,6 +142,18 @@ describe('webhooks', () => {
     expect(poisonTries.slice(1).every((r) => r.events.length === 1)).toBe(true);
   });
 
+  it('delivers by host name when the resolved address is allowed', async () => {
+    const r = await t.ok(
+      'mutation($u:String!){ createWebhook(url:$u, kinds:[MESSAGE_ADDED]){ secret webhook { id } } }',
+      { u: `http://localhost:${port}/by-name` }, key,
+    );
+    secrets['/by-name'] = r.createWebhook.secret;
+    await send('ben', 'ana', 'named');
+    await until(() => acked('/by-name').length >= 1, 15_000, 'delivery by name');
+    expect(acked('/by-name')[0].message.body).toBe('named');
+    expect((await t.ok('mutation($id:ID!){ deleteWebhook(id:$id) }', { id: r.createWebhook.webhook.id }, key)).deleteWebhook).toBe(true);
+  });
+
   it('does not follow redirects', async () => {
     behaviour['/moved'] = () => 307;
     const id = await hook('/moved', ['MESSAGE_ADDED']);
