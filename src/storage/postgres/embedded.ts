@@ -126,7 +126,11 @@ async function stopOrphan(dir: string, log: (msg: string) => void): Promise<void
   }
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
   log(`stopping an embedded PostgreSQL left running by an earlier run (pid ${pid})`);
-  process.kill(pid, 'SIGINT');
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) of another user holds ${dir}; stop it and retry`);
+  }
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) does not stop; stop it and retry`);
 }
