@@ -64,6 +64,12 @@ export class Session {
   deviceId: string | null = null;
   /** msgIds this session sent itself: their echo is not delivered back to it */
   readonly sentHere = new Set<string>();
+  /**
+   * Read marks ("<state>:<msgId>", echo.ts) and revokes (msgIds) this session sent itself:
+   * COMPAT: Startalk copies them to the user's *other* sessions only (qtalk_c2s carbons).
+   */
+  readonly marksHere = new Set<string>();
+  readonly revokesHere = new Set<string>();
   closed = false;
   private headerSent = false;
   private chain: Promise<void> = Promise.resolve();
