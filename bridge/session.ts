@@ -16,7 +16,7 @@ const MAX_PENDING = 1000;
 export interface Transport {
   /** writes serialized XML (one stanza per call: WebSocket frames carry one each) */
   write(xml: string): void;
-  /** a transport that carries no XML (Startalk's protobuf) takes the stanza itself */
+  /** a transport that carries no XML (Startalk's protobuf), or frames each stanza (WebSocket), takes the stanza itself */
   send?(stanza: Element): void;
   /** ends the stream in the transport's own way (protobuf: StreamEnd) instead of <stream:error> */
   end?(condition: string, text?: string): void;

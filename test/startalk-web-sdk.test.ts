@@ -9,7 +9,7 @@ import { $msg, $pres, Strophe } from 'strophe.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
 import { legacyCall, qckey, rsaEncrypt } from './helpers/legacy-client.js';
-import { parseLikeStartalkWebSdk, presenceLikeStartalkWebSdk, type WebSdkMessage } from './helpers/startalk-parsers.js';
+import { historyItemLikeStartalkWebSdk, parseLikeStartalkWebSdk, presenceLikeStartalkWebSdk, type WebSdkMessage } from './helpers/startalk-parsers.js';
 
 Strophe.setLogLevel(Strophe.LogLevel.WARN); // keep the "Removing Strophe handlers" warning, drop the chatter
 
@@ -30,6 +30,7 @@ async function sdkLogin(user: string, password: string) {
   const got: WebSdkMessage[] = [];
   const raw: Element[] = [];
   const thrown: Error[] = [];
+  const events: { event: string; data?: Record<string, unknown> }[] = [];
   let key = '';
   /** the conversation the user has open (the SDK's currentSessionId), set by a history page */
   let open = '';
@@ -55,6 +56,7 @@ async function sdkLogin(user: string, password: string) {
   };
   const handlePresence = (node: globalThis.Element) => {
     const p = presenceLikeStartalkWebSdk(toLtx(node));
+    if (p) events.push(p);
     if (p?.event === 'ready') key = String(p.data!.key);
     return true;
   };
@@ -85,7 +87,7 @@ async function sdkLogin(user: string, password: string) {
     }
   };
   return {
-    conn, got, raw, thrown, waitFor,
+    conn, got, raw, thrown, events, waitFor,
     get key() { return key; },
     openConversation: (jid: string) => (open = jid),
     send: (to: string, id: string, text: string) => conn.send($msg({ from: me, to, type: 'chat', isHiddenMsg: '0' })
@@ -113,6 +115,7 @@ it('logs in, sends, receives, sends read marks 3 and 4, and still receives after
   }, qckey('wanda', sdk.key));
   expect(page.body.ret).toBe(true);
   expect(page.body.data.map((m: { body: { id: string } }) => m.body.id)).toContain('sdk-out-1');
+  for (const item of page.body.data) expect(() => historyItemLikeStartalkWebSdk(item)).not.toThrow();
   sdk.openConversation('piet@localhost');
 
   // receive: the SDK parses it and answers with read marks 3 and 4
@@ -132,5 +135,21 @@ it('logs in, sends, receives, sends read marks 3 and 4, and still receives after
   // the session that sent the marks got none of them back
   expect(sdk.raw.filter((s) => s.attrs.type === 'readmark')).toEqual([]);
   pSub.stop();
+  sdk.close();
+});
+
+it('tells group presences apart by their namespace, as the SDK does on WebSocket', async () => {
+  const sdk = await sdkLogin('wanda', 'wanda-password-1');
+  const g = await t.ok('mutation { createGroup(input:{name:"Web group", members:["wanda"]}) { id card { roomName } } }', {}, peer.token);
+  const room = `${g.createGroup.card.roomName}@conference.localhost`;
+  const until = Date.now() + 5000;
+  while (!sdk.events.some((e) => e.event === 'group_change_role') && Date.now() < until) await sleep(20);
+  // COMPAT: member presences carry xmlns="jabber:client" on every frame (Startalk's ejabberd_http_ws adds it)
+  expect(sdk.events).toContainEqual({ event: 'group_change_role', data: { from: 'wanda@localhost', role: 'member' } });
+  expect(sdk.events).toContainEqual({ event: 'group_invite', data: { user: 'wanda@localhost' } });
+  await t.ok('mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"to the web", msgId:"sdk-g-1"}) { id } }', { g: g.createGroup.id }, peer.token);
+  expect(await sdk.waitFor((m) => m.id === 'sdk-g-1')).toMatchObject({ type: 'groupchat', sendjid: 'piet@localhost', isMe: false, msgType: '1' });
+  expect(sdk.raw.find((s) => s.attrs.type === 'groupchat')?.attrs.from).toMatch(new RegExp(`^${room}/`));
+  expect(sdk.thrown).toEqual([]);
   sdk.close();
 });

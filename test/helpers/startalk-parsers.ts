@@ -82,6 +82,13 @@ export function parseLikeStartalkWebSdk(stanza: Element, myBareJid: string, open
   return { id, msgType, content, isMe, type, sendjid: sj, carbonMessage, readType: stanza.attrs.read_type, ids, marksToSend };
 }
 
+/** The SDK's history page (getHistoryMsg, getGroupHistoryMsg): buildMessage on every JSON item. */
+export function historyItemLikeStartalkWebSdk(item: { message?: object; body?: { id?: string; msgType?: string; content?: string } }): void {
+  if (!item.message) throw new TypeError("Cannot destructure property 'type' of 'message' as it is undefined");
+  if (!item.body) throw new TypeError("Cannot destructure property 'id' of 'body' as it is undefined");
+  decode(item.body.content ?? '', item.body.msgType);
+}
+
 /** messageHelper.decode: the only place that dereferences msgType. */
 function decode(content: string, msgType: string | undefined): void {
   if (!content) return;
@@ -104,6 +111,13 @@ export function presenceLikeStartalkWebSdk(p: Element): { event: string; data?: 
   const xmlns = p.attrs.xmlns as string | undefined;
   if (p.attrs.type === 'unavailable' && descendants(p, 'x').some((x) => descendants(x, 'destroy').length)) return { event: 'group_distory' };
   switch (xmlns) {
+    case 'jabber:client': {
+      // a member's role: only presences that name jabber:client themselves (on WebSocket, every stanza must)
+      const x = descendants(p, 'x')[0];
+      const item = x ? descendants(x, 'item')[0] : undefined;
+      if (x?.attrs.xmlns !== 'http://jabber.org/protocol/muc#user') return null;
+      return { event: 'group_change_role', data: { from: bareOf(item?.attrs.jid), role: item?.attrs.affiliation } };
+    }
     case 'config:xmpp:time_key':
       return { event: 'ready', data: { key: p.attrs.key_value } };
     case 'http://jabber.org/protocol/muc#del_register':
