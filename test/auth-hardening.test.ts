@@ -4,6 +4,7 @@
 // X-Forwarded-* headers are believed only from a configured proxy (TRUST_PROXY).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyPassword } from '../src/core/accounts/passwords.js';
+import { RateLimiter } from '../src/core/rate-limit.js';
 import { TtlMap } from '../src/core/ttl-map.js';
 import { loadConfig } from '../src/server/config.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -91,6 +92,21 @@ describe('TtlMap', () => {
     m.get('a');
     m.set('d', 4); // full: 'b' is the least recently used
     expect([m.get('a'), m.get('b'), m.get('c'), m.get('d')]).toEqual([1, undefined, 3, 4]);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('a flood of new keys does not reset a drained bucket that is still in use', () => {
+    const failedLogins = new RateLimiter(1 / 60, 2, 3); // 2 per minute, at most 3 names kept
+    const now = Date.now();
+    expect([failedLogins.take('victim', now), failedLogins.take('victim', now)]).toEqual([0, 0]);
+    expect(failedLogins.take('victim', now)).toBeGreaterThan(0);
+    for (const junk of ['j1', 'j2', 'j3', 'j4']) {
+      failedLogins.take(junk, now);
+      expect(failedLogins.peek('victim', now)).toBeGreaterThan(0);
+      failedLogins.take('victim', now); // the attacker keeps trying
+    }
+    expect(failedLogins.peek('victim', now)).toBeGreaterThan(0);
   });
 });
 
