@@ -1,6 +1,7 @@
 // Environment -> typed configuration, validated as a whole so every bad value is
 // reported at once. Only main.ts passes process.env here; tests build configs directly.
 import { parseAllowList, type DestinationPolicy } from '../core/integration/destination.js';
+import proxyaddr from 'proxy-addr';
 
 export interface Config {
   port: number;
@@ -18,6 +19,11 @@ export interface Config {
   domain: string;
   /** the URL clients reach this server at, for the Startalk navigation; unset: the request's Host */
   publicUrl?: string;
+  /**
+   * TRUST_PROXY: whose X-Forwarded-* headers are believed; unset: nobody's. A hop count, or
+   * proxy addresses/CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal).
+   */
+  trustProxy?: { hops: number } | { addresses: string[] };
   /** admin HTTP compatible with Startalk's :10050 interface: off unless ADMIN_API_KEY is set */
   adminApiKey?: string;
   /** path prefix of the admin HTTP (Startalk's /qtalk/<action> on :10050) */
@@ -146,6 +152,7 @@ export function loadConfig(env: Env): Config {
 
   const webhookAllow = parseAllowList(str('WEBHOOK_ALLOW_HOSTS'));
   if (webhookAllow.bad.length) problems.push(`WEBHOOK_ALLOW_HOSTS: ${webhookAllow.bad.map((b) => JSON.stringify(b)).join(', ')} not a host name, address or CIDR`);
+  const trustProxy = parseTrustProxy(str('TRUST_PROXY'), problems);
 
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
@@ -158,6 +165,7 @@ export function loadConfig(env: Env): Config {
     host: str('HOST') ?? '0.0.0.0',
     domain,
     publicUrl: url('PUBLIC_URL', ['http:', 'https:']),
+    trustProxy,
     adminApiKey: str('ADMIN_API_KEY'),
     adminHttpPath: (str('ADMIN_HTTP_PATH') ?? '/qtalk').replace(/\/+$/, ''),
     push: {
@@ -259,4 +267,22 @@ export function loadConfig(env: Env): Config {
   if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || ['', 'false', 'off', '0'].includes(raw.toLowerCase())) return undefined;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 32) return { hops };
+  } else {
+    const addresses = raw.split(',').map((a) => a.trim()).filter(Boolean);
+    try {
+      proxyaddr.compile(addresses);
+      return { addresses };
+    } catch {
+      // reported below
+    }
+  }
+  problems.push(`TRUST_PROXY=${JSON.stringify(raw)} must be off, a hop count (1-32), or proxy addresses/CIDRs separated by commas`);
+  return undefined;
 }
