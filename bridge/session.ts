@@ -6,7 +6,6 @@ import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
 import { TokenBucket } from '../src/core/rate-limit.js';
-import type { Router } from './router.js';
 import type { StartalkKey } from '../src/core/accounts/startalk-rsa.js';
 import { el, NS } from './xml.js';
 
@@ -34,7 +33,8 @@ export interface Transport {
 export interface BridgeContext {
   core: Core;
   domain: string;
-  router: Router;
+  /** hands each stanza to the modules (router.ts; typed here so session.ts needs no import of it) */
+  router: { route(session: Session, stanza: Element): Promise<void> };
   sessions: SessionRegistry;
   startalkKey: StartalkKey;
   /** stanzas per second one client may send (burst twice that, at least 200); 0 = no limit */

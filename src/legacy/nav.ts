@@ -2,18 +2,10 @@
 // own configuration: domain, host, ports and URLs have one source of truth.
 import type { IncomingMessage } from 'node:http';
 import { sendJson } from './http.js';
-import { RAW, type LegacyDeps, type LegacyRoute } from './router.js';
+import { RAW, type LegacyDeps, type LegacyRoute, type NavOptions } from './route.js';
 
-export interface NavOptions {
-  /** the URL clients reach this server at (scheme://host[:port]); unset: taken from the request's Host */
-  publicUrl?: string;
-  /** whether a peer is a trusted proxy (TRUST_PROXY); unset: X-Forwarded-* headers are ignored */
-  trustProxy?: (addr: string, hop: number) => boolean;
-  xmppPort: number | null;
-  pbPort: number | null;
-  /** bumped when the navigation changes; clients compare it (notify presence category 3) */
-  version: number;
-}
+export type { NavOptions } from './route.js';
+
 
 export function baseUrl(opts: NavOptions, req: IncomingMessage): URL {
   if (opts.publicUrl) return new URL(opts.publicUrl);
