@@ -98,7 +98,8 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   const accounts = new AccountService(ports.accounts, ports.bus, {
     domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
   }, changes);
-  const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
+  const files = new FileService(ports.files, ports.blobs, opts.files);
+  const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages, files);
   const groups = new GroupService(ports.groups, accounts, ports.bus, opts.groups, changes);
   const search = new SearchService(ports.search, ports.messages, changes, opts.search);
   await search.start();
@@ -122,7 +123,7 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
     push: new PushService(ports.push, messages), pushWorker, search, changes,
-    files: new FileService(ports.files, ports.blobs, opts.files),
+    files,
     apiKeys: new ApiKeyService(ports.apiKeys), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
   };
 }

@@ -32,6 +32,12 @@ export interface SendInput {
   backupInfo?: string | null;
 }
 
+/** What else must happen before a message is stored (the files area shares a file it carries). */
+export interface SendHook {
+  /** null when nothing is to be done for this message (no await on the hot path) */
+  beforeSend(m: { conversationId: ConversationId; senderId: UserId; msgType: number; body: string }): Promise<void> | null;
+}
+
 /** See sendDirect. */
 export interface Ordered {
   onQueued: () => void;
@@ -54,6 +60,7 @@ export class MessageService {
     private readonly accounts: AccountService,
     private readonly bus: Bus,
     private readonly opts: MessageOptions,
+    private readonly hook?: SendHook,
   ) {
     this.sendLimiter = new RateLimiter(opts.sendRatePerSec, opts.sendBurst);
     this.typingLimiter = new RateLimiter(opts.typingPerSec, Math.max(1, opts.typingPerSec * 3));
@@ -98,6 +105,9 @@ export class MessageService {
     sender: User, conversationId: ConversationId, c: ReturnType<MessageService['validate']>, isGroup: boolean, members?: UserId[],
     ordered?: Ordered,
   ): Promise<Message> {
+    // before the insert, so those who receive the message can already open its file
+    const pending = this.hook?.beforeSend({ conversationId, senderId: sender.id, msgType: c.msgType, body: c.body });
+    if (pending) await pending;
     const { message, created } = await this.store.insertMessage(
       { ...c, conversationId, senderId: sender.id, withMembers: isGroup },
       // Group members are read at commit, so a member who joined just before gets it.

@@ -1,0 +1,139 @@
+// Authorization of user data (issue 14): who may see a file, what a removed group member
+// still learns, whose state a group read mark changes, and who owns a push token.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { ckeyCookie, fakePng, sha256, startStore, type StoreUnderTest } from './helpers/files.js';
+
+type U = { id: string; token: string; username: string };
+
+const REQUEST = `mutation($n:String!,$s:Float!,$t:String!,$k:FileKind){ requestUpload(name:$n,size:$s,contentType:$t,kind:$k){
+  uploadId url method headers{name value} } }`;
+const COMPLETE = `mutation($id:ID!,$h:String!){ completeUpload(uploadId:$id,sha256:$h){ id name sha256 url path } }`;
+const FILE = `query($id:ID!){ file(id:$id){ id name url } }`;
+const SEND_FILE = `mutation($i:SendFileInput!){ sendFile(input:$i){ id conversationId body file{ id name url } } }`;
+const HISTORY = `query($w:String!){ messages(with:$w, first:5){ edges{ node{ msgId file{ id name url } } } } }`;
+const GROUP_HISTORY = `query($g:ID!){ messages(conversationId:$g, first:5){ edges{ node{ msgId file{ id name } } } } }`;
+
+let store: StoreUnderTest;
+let t: TestApp;
+let base: string;
+
+beforeAll(async () => {
+  store = await startStore('local');
+  t = await startTestApp({ ...store.env, SEND_RATE_PER_SEC: '0' });
+  base = t.url.replace(/\/graphql$/, '');
+});
+afterAll(async () => {
+  await t?.close();
+  await store?.close();
+});
+
+/** an error's shape without anything that names the id asked for */
+const errorShape = (r: { errors?: { message: string; extensions?: Record<string, unknown> }[] }) =>
+  r.errors?.map((e) => ({ message: e.message, code: e.extensions?.code }));
+
+async function upload(u: U, bytes: Buffer, name: string, type = 'application/octet-stream', kind = 'FILE') {
+  const tk = (await t.ok(REQUEST, { n: name, s: bytes.length, t: type, k: kind }, u.token)).requestUpload;
+  const headers = Object.fromEntries(tk.headers.map((h: { name: string; value: string }) => [h.name, h.value]));
+  const put = await fetch(tk.url.startsWith('/') ? base + tk.url : tk.url, { method: 'PUT', headers, body: new Uint8Array(bytes) });
+  expect(put.status).toBeLessThan(300);
+  return { uploadId: tk.uploadId as string, complete: () => t.gql(COMPLETE, { id: tk.uploadId, h: sha256(bytes) }, u.token) };
+}
+
+async function uploaded(u: U, bytes: Buffer, name: string, type?: string, kind?: string) {
+  const r = await (await upload(u, bytes, name, type, kind)).complete();
+  expect(r.errors).toBeUndefined();
+  return r.data.completeUpload as { id: string; name: string; sha256: string; url: string; path: string };
+}
+
+describe('files are visible to their uploader and to the conversations they were sent in', () => {
+  let alice: U;
+  let bob: U;
+  let carol: U;
+  let dave: U;
+  let erin: U;
+  beforeAll(async () => {
+    [alice, bob, carol, dave, erin] = (await Promise.all(['fa', 'fb', 'fc', 'fd', 'fe'].map((n) => t.createUser(n)))) as [U, U, U, U, U];
+  });
+
+  it('a stranger cannot read a file by id, and the refusal looks like a missing id', async () => {
+    const f = await uploaded(alice, randomBytes(3000), 'salary.xlsx');
+    expect((await t.ok(FILE, { id: f.id }, alice.token)).file).toMatchObject({ id: f.id, name: 'salary.xlsx' });
+    const stranger = await t.gql(FILE, { id: f.id }, carol.token);
+    expect(stranger.data?.file ?? null).toBeNull();
+    const missing = await t.gql(FILE, { id: '987654321' }, carol.token);
+    expect(errorShape(stranger)).toEqual(errorShape(missing));
+    expect(errorShape(stranger)?.[0]?.code).toBe('NOT_FOUND');
+  });
+
+  it('a stranger cannot send (and so mint a URL for) another user\'s file', async () => {
+    const f = await uploaded(alice, randomBytes(3000), 'contract.pdf');
+    const r = await t.gql(SEND_FILE, { i: { to: bob.username, fileId: f.id } }, carol.token);
+    expect(r.data?.sendFile ?? null).toBeNull();
+    const missing = await t.gql(SEND_FILE, { i: { to: bob.username, fileId: '987654321' } }, carol.token);
+    expect(errorShape(r)).toEqual(errorShape(missing));
+    // nothing was sent
+    const h = await t.ok(HISTORY, { w: carol.username }, bob.token);
+    expect(h.messages.edges).toEqual([]);
+  });
+
+  it('only the uploader completes an upload; others get "not found"', async () => {
+    const up = await upload(alice, randomBytes(500), 'pending.bin');
+    const byBob = await t.gql(COMPLETE, { id: up.uploadId, h: '0'.repeat(64) }, bob.token);
+    const missing = await t.gql(COMPLETE, { id: '987654321', h: '0'.repeat(64) }, bob.token);
+    expect(errorShape(byBob)).toEqual(errorShape(missing));
+  });
+
+  it('the peer of a 1:1 conversation sees a file sent there, and may forward it; others may not', async () => {
+    const f = await uploaded(alice, randomBytes(4000), 'plan.docx');
+    const sent = (await t.ok(SEND_FILE, { i: { to: bob.username, fileId: f.id } }, alice.token)).sendFile;
+    expect(sent.file).toMatchObject({ id: f.id, name: 'plan.docx' });
+    expect((await t.ok(FILE, { id: f.id }, bob.token)).file).toMatchObject({ id: f.id, name: 'plan.docx' });
+    const node = (await t.ok(HISTORY, { w: alice.username }, bob.token)).messages.edges[0].node;
+    expect(node.file).toMatchObject({ id: f.id, name: 'plan.docx' });
+    expect((await fetch(base + node.file.url)).status).toBe(200);
+    expect((await t.gql(FILE, { id: f.id }, carol.token)).data?.file ?? null).toBeNull();
+    // bob forwards it to erin: erin may now see it; carol still not
+    await t.ok(SEND_FILE, { i: { to: erin.username, fileId: f.id } }, bob.token);
+    expect((await t.ok(FILE, { id: f.id }, erin.token)).file).toMatchObject({ id: f.id });
+    expect((await t.gql(FILE, { id: f.id }, carol.token)).data?.file ?? null).toBeNull();
+  });
+
+  it('a group\'s current members see a file sent there; a removed member no longer does', async () => {
+    const g = (await t.ok(`mutation($m:[String!]){ createGroup(input:{name:"files", members:$m}){ id } }`, { m: [dave.username] }, alice.token)).createGroup;
+    const png = fakePng(700);
+    const f = await uploaded(alice, png, 'shot.png', 'image/png', 'IMAGE');
+    await t.ok(SEND_FILE, { i: { groupId: g.id, fileId: f.id } }, alice.token);
+    expect((await t.ok(FILE, { id: f.id }, dave.token)).file).toMatchObject({ id: f.id });
+    expect((await t.ok(GROUP_HISTORY, { g: g.id }, dave.token)).messages.edges[0].node.file).toMatchObject({ id: f.id });
+    await t.ok(`mutation($g:ID!,$u:String!){ removeFromGroup(groupId:$g, user:$u){ id } }`, { g: g.id, u: dave.username }, alice.token);
+    const after = await t.gql(FILE, { id: f.id }, dave.token);
+    expect(errorShape(after)).toEqual(errorShape(await t.gql(FILE, { id: '987654321' }, dave.token)));
+  });
+
+  it('a message naming someone else\'s file does not hand out that file', async () => {
+    const bytes = randomBytes(1500);
+    const f = await uploaded(alice, bytes, 'private-name.txt');
+    // carol learned the content hash somehow and names alice's file id in a file message to bob
+    const body = JSON.stringify({ FILEID: f.id, FileName: 'x', FileSize: '1KB', FILEMD5: '', HttpUrl: `/file/v2/download/${sha256(bytes)}.txt` });
+    await t.ok(`mutation($b:String!){ sendMessage(input:{to:"${bob.username}", msgType:5, body:$b}){ id } }`, { b: body }, carol.token);
+    const node = (await t.ok(HISTORY, { w: carol.username }, bob.token)).messages.edges[0].node;
+    expect(node.file).toBeNull();
+    expect((await t.gql(FILE, { id: f.id }, bob.token)).data?.file ?? null).toBeNull();
+  });
+
+  it('legacy clients still fetch a file sent to them by its content path', async () => {
+    const bytes = randomBytes(800);
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), 'legacy.bin');
+    const up = await fetch(`${base}/file/v2/upload/file?key=abc&name=legacy.bin`, {
+      method: 'POST', body: form, headers: { authorization: `Bearer ${alice.token}` },
+    });
+    const path = ((await up.json()) as { data: string }).data;
+    const key = await t.app.core.sessionKeys.issue(bob.id);
+    const got = await fetch(base + path, { headers: { cookie: ckeyCookie(bob.username, key) } });
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+});
