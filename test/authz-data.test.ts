@@ -137,3 +137,45 @@ describe('files are visible to their uploader and to the conversations they were
     expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
   });
 });
+
+describe('a removed group member learns of the removal, not of later changes', () => {
+  const SYNC = `query($c:String){ myGroups(changedSince:$c){ cursor entries{ status card{ id name topic memberCount version destroyed } } } }`;
+
+  it('myGroups(changedSince) shows the card as of the removal, however long they keep polling', async () => {
+    const [owner, gone, other] = (await Promise.all(['ga', 'gb', 'gc'].map((n) => t.createUser(n)))) as [U, U, U];
+    const g = (await t.ok(`mutation($m:[String!]){ createGroup(input:{name:"before", topic:"old topic", members:$m}){ id } }`,
+      { m: [gone.username, other.username] }, owner.token)).createGroup;
+    const cursor = (await t.ok(SYNC, {}, gone.token)).myGroups.cursor;
+    await t.ok(`mutation($g:ID!,$u:String!){ removeFromGroup(groupId:$g, user:$u){ id } }`, { g: g.id, u: gone.username }, owner.token);
+    const atRemoval = (await t.ok(SYNC, { c: cursor }, gone.token)).myGroups;
+    expect(atRemoval.entries).toEqual([{ status: 'REMOVED', card: expect.objectContaining({ id: g.id, name: 'before', topic: 'old topic', memberCount: 2 }) }]);
+
+    // later changes: new name and topic, a new member, then the group is destroyed
+    await t.ok(`mutation($g:ID!){ updateGroup(groupId:$g, input:{name:"after", topic:"secret plans"}){ id } }`, { g: g.id }, owner.token);
+    const newcomer = await t.createUser('gd');
+    await t.ok(`mutation($g:ID!,$u:[String!]!){ inviteToGroup(groupId:$g, users:$u){ id } }`, { g: g.id, u: [newcomer.username] }, owner.token);
+    for (const c of [cursor, null]) {
+      const r = (await t.ok(SYNC, { c }, gone.token)).myGroups;
+      for (const e of r.entries) {
+        expect(e.card).toMatchObject({ name: 'before', topic: 'old topic', memberCount: 2, version: atRemoval.entries[0].card.version, destroyed: false });
+      }
+    }
+    // polling on from the cursor given with the removal: nothing newer
+    expect((await t.ok(SYNC, { c: atRemoval.cursor }, gone.token)).myGroups.entries).toEqual([]);
+    await t.ok(`mutation($g:ID!){ destroyGroup(groupId:$g) }`, { g: g.id }, owner.token);
+    const late = (await t.ok(SYNC, { c: cursor }, gone.token)).myGroups.entries;
+    expect(late).toEqual([{ status: 'REMOVED', card: expect.objectContaining({ name: 'before', topic: 'old topic', memberCount: 2, destroyed: false }) }]);
+    // and the group itself stays closed to them
+    expect((await t.gql(`query($g:ID!){ group(id:$g){ id } }`, { g: g.id }, gone.token)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('one who left sees the card as they left it', async () => {
+    const [owner, leaver] = (await Promise.all(['ha', 'hb'].map((n) => t.createUser(n)))) as [U, U];
+    const g = (await t.ok(`mutation($m:[String!]){ createGroup(input:{name:"club", members:$m}){ id } }`, { m: [leaver.username] }, owner.token)).createGroup;
+    const cursor = (await t.ok(SYNC, {}, leaver.token)).myGroups.cursor;
+    await t.ok(`mutation($g:ID!){ leaveGroup(groupId:$g) }`, { g: g.id }, leaver.token);
+    await t.ok(`mutation($g:ID!){ updateGroup(groupId:$g, input:{name:"renamed"}){ id } }`, { g: g.id }, owner.token);
+    const r = (await t.ok(SYNC, { c: cursor }, leaver.token)).myGroups.entries;
+    expect(r).toEqual([{ status: 'LEFT', card: expect.objectContaining({ name: 'club', memberCount: 1 }) }]);
+  });
+});
