@@ -179,3 +179,24 @@ describe('a removed group member learns of the removal, not of later changes', (
     expect(r).toEqual([{ status: 'LEFT', card: expect.objectContaining({ name: 'club', memberCount: 1 }) }]);
   });
 });
+
+describe('a read mark in a group changes only the reader\'s own state', () => {
+  it('markMessages on a group moves the reader\'s pointer, not the message state others see', async () => {
+    const [a, b, c] = (await Promise.all(['ma', 'mb', 'mc'].map((n) => t.createUser(n)))) as [U, U, U];
+    const g = (await t.ok(`mutation($m:[String!]){ createGroup(input:{name:"reads", members:$m}){ id } }`, { m: [b.username, c.username] }, a.token)).createGroup;
+    const msg = (await t.ok(`mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"hello"}){ id state } }`, { g: g.id }, a.token))
+      .sendGroupMessage as { id: string; state: string };
+    const unread = async (u: U) => (await t.ok(`query{ conversations(first:20){ id unreadCount } }`, {}, u.token))
+      .conversations.find((n: { id: string }) => n.id === g.id)?.unreadCount;
+    expect(await unread(b)).toBe(1);
+    const r = await t.ok(`mutation($g:ID!,$m:[ID!]!){ markMessages(conversationId:$g, messageIds:$m, state:READ){ changedIds } }`, { g: g.id, m: [msg.id] }, b.token);
+    expect(r.markMessages.changedIds).toEqual([]);
+    const stateSeenBy = async (u: U) => (await t.ok(`query($g:ID!){ messages(conversationId:$g, first:1){ edges{ node{ id state } } } }`, { g: g.id }, u.token))
+      .messages.edges[0].node.state;
+    expect(await stateSeenBy(a)).toBe(msg.state);
+    expect(await stateSeenBy(c)).toBe(msg.state);
+    // the reader's own pointer moved; the other member's did not
+    expect(await unread(b)).toBe(0);
+    expect(await unread(c)).toBe(1);
+  });
+});
