@@ -200,3 +200,46 @@ describe('a read mark in a group changes only the reader\'s own state', () => {
     expect(await unread(c)).toBe(1);
   });
 });
+
+describe('a push token belongs to one user, and to the session that registered it', () => {
+  const REGISTER = `mutation($t:String!){ registerPushDevice(token:$t, platform:"ios", os:IOS){ token } }`;
+  const devices = async (token: string) =>
+    ((await t.ok(`query{ pushSettings{ devices{ token } } }`, {}, token)).pushSettings.devices as { token: string }[]).map((d) => d.token);
+  const activeOwners = async (token: string) =>
+    (await t.db.query<{ user_id: string }>('SELECT user_id::text FROM push_devices WHERE token = $1 AND disabled_at IS NULL', [token])).rows
+      .map((r) => r.user_id);
+
+  it('registering a token moves it: the previous owner no longer gets pushes on it', async () => {
+    const [a, b] = (await Promise.all(['pa', 'pb'].map((n) => t.createUser(n)))) as [U, U];
+    const token = `apns-${randomBytes(16).toString('hex')}`;
+    await t.ok(REGISTER, { t: token }, a.token);
+    await t.ok(REGISTER, { t: token }, b.token);
+    expect(await devices(a.token)).not.toContain(token);
+    expect(await devices(b.token)).toContain(token);
+    expect(await activeOwners(token)).toEqual([b.id]);
+    await t.ok(REGISTER, { t: token }, a.token);
+    expect(await devices(b.token)).not.toContain(token);
+    expect(await activeOwners(token)).toEqual([a.id]);
+  });
+
+  it('logging out unregisters the tokens that session registered; the other sessions keep theirs', async () => {
+    const u = await t.createUser('pc');
+    const other = await t.login(u.username, 'password-123');
+    const phone = `fcm-${randomBytes(16).toString('hex')}`;
+    const tablet = `fcm-${randomBytes(16).toString('hex')}`;
+    await t.ok(REGISTER, { t: phone }, u.token);
+    await t.ok(REGISTER, { t: tablet }, other);
+    await t.ok(`mutation{ logout }`, {}, u.token);
+    expect(await devices(other)).toEqual([tablet]);
+    expect(await activeOwners(phone)).toEqual([]);
+  });
+
+  it('a password change ends the other sessions and their tokens', async () => {
+    const u = await t.createUser('pd');
+    const sold = await t.login(u.username, 'password-123');
+    const token = `apns-${randomBytes(16).toString('hex')}`;
+    await t.ok(REGISTER, { t: token }, sold);
+    await t.ok(`mutation{ changePassword(oldPassword:"password-123", newPassword:"password-456") }`, {}, u.token);
+    expect(await activeOwners(token)).toEqual([]);
+  });
+});

@@ -117,12 +117,15 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   const pushWorker = ports.pushGateway
     ? new PushWorker(ports.push, ports.pushGateway, accounts, ports.groups, presence, opts.push) : null;
   pushWorker?.start();
+  const push = new PushService(ports.push, messages);
+  // a device registered by a session that ended (logout, password change) gets no more pushes
+  accounts.onSessionsEnded((ended) => push.sessionsEnded(ended));
   const integration = new IntegrationService(ports.integration, { accounts, messages, groups }, ports.bus, { pollMs: opts.webhooks.pollMs });
   const webhookWorker = new WebhookWorker(ports.integration, ports.webhookSender, integration, opts.webhooks);
   webhookWorker.start();
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
-    push: new PushService(ports.push, messages), pushWorker, search, changes,
+    push, pushWorker, search, changes,
     files,
     apiKeys: new ApiKeyService(ports.apiKeys), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
   };

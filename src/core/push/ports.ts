@@ -18,7 +18,13 @@ export interface PushJob {
 }
 
 export interface PushStore {
-  registerDevice(userId: UserId, device: PushDevice): Promise<void>;
+  /**
+   * Registers a token for the user (and the session that registered it, if any), and takes
+   * it from every other user who had it: a token is one user's at a time.
+   */
+  registerDevice(userId: UserId, device: PushDevice, sessionId: string | null): Promise<void>;
+  /** Disables the devices registered by ended sessions: one session, all but one, or (neither) all the user's devices. */
+  disableForEndedSessions(userId: UserId, ended: { sessionId?: string; exceptSessionId?: string }): Promise<void>;
   /** true when a device was disabled */
   unregisterDevice(userId: UserId, token: string): Promise<boolean>;
   devices(userId: UserId): Promise<PushDevice[]>;
