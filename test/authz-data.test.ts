@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { ckeyCookie, fakePng, sha256, startStore, type StoreUnderTest } from './helpers/files.js';
+import { xmppLogin } from './helpers/xmpp.js';
+import { xml } from '@xmpp/client';
 
 type U = { id: string; token: string; username: string };
 
@@ -21,7 +23,7 @@ let base: string;
 
 beforeAll(async () => {
   store = await startStore('local');
-  t = await startTestApp({ ...store.env, SEND_RATE_PER_SEC: '0' });
+  t = await startTestApp({ ...store.env, SEND_RATE_PER_SEC: '0', XMPP_PORT: '0' });
   base = t.url.replace(/\/graphql$/, '');
 });
 afterAll(async () => {
@@ -121,6 +123,32 @@ describe('files are visible to their uploader and to the conversations they were
     const node = (await t.ok(HISTORY, { w: carol.username }, bob.token)).messages.edges[0].node;
     expect(node.file).toBeNull();
     expect((await t.gql(FILE, { id: f.id }, bob.token)).data?.file ?? null).toBeNull();
+  });
+
+  it('a file a Startalk client sends over XMPP is shared with that conversation only', async () => {
+    const bytes = randomBytes(900);
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), 'minutes.txt');
+    const up = await fetch(`${base}/file/v2/upload/file?key=k1&name=minutes.txt`, {
+      method: 'POST', body: form, headers: { authorization: `Bearer ${alice.token}` },
+    });
+    const path = ((await up.json()) as { data: string }).data;
+    const id = (await t.db.query<{ id: string }>('SELECT id::text FROM files WHERE sha256 = $1', [sha256(bytes)])).rows[0]!.id;
+    expect((await t.gql(FILE, { id }, bob.token)).data?.file ?? null).toBeNull();
+    const x = await xmppLogin(t.app.bridgePort!, alice.username);
+    try {
+      // COMPAT: Startalk's PC client: its own uuid in FILEID, our download path in HttpUrl
+      const body = JSON.stringify({ FILEID: '8d3e0c2a5b6f4e1f9a7b3c2d1e0f9a8b', FileName: 'minutes.txt', FileSize: '900B', FILEMD5: '', HttpUrl: path });
+      await x.c.send(xml('message', { type: 'chat', to: `${bob.username}@localhost`, id: 'xmpp-file-1' },
+        xml('body', { id: 'xmpp-file-1', msgType: '5' }, body)));
+      await x.waitFor((s) => s.attrs.type === 'mstat');
+    } finally {
+      await x.c.stop();
+    }
+    const node = (await t.ok(HISTORY, { w: alice.username }, bob.token)).messages.edges[0].node;
+    expect(node).toMatchObject({ msgId: 'xmpp-file-1', file: { id, name: 'minutes.txt' } });
+    expect((await t.ok(FILE, { id }, bob.token)).file).toMatchObject({ id });
+    expect((await t.gql(FILE, { id }, carol.token)).data?.file ?? null).toBeNull();
   });
 
   it('legacy clients still fetch a file sent to them by its content path', async () => {

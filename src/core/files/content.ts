@@ -140,6 +140,7 @@ export function fileRefOf(msgType: number, body: string): { sha256: string; file
   if (!FILE_MSG_TYPES.has(msgType)) return null;
   const sha256 = DOWNLOAD_KEY_RE.exec(body)?.[1];
   if (!sha256) return null;
-  const id = /"FILEID"\s*:\s*"?(\d{1,19})"?/.exec(body)?.[1] ?? null;
-  return { sha256, fileId: id };
+  // COMPAT: Startalk clients put their own uuid in FILEID; only our numeric ids are a hint
+  const m = /"FILEID"\s*:\s*(?:"(\d{1,19})"|(\d{1,19})[,}\s])/.exec(body);
+  return { sha256, fileId: m ? (m[1] ?? m[2])! : null };
 }
