@@ -42,7 +42,7 @@ export interface PushStore {
   pending(limit: number): Promise<{ lastSeq: string | null; candidates: PushCandidate[] }>;
   /** Stores jobs and moves the cursor to lastSeq, in one transaction; a (message, user) pair is queued once. */
   enqueue(jobs: { seq: string; userId: UserId; payload: Omit<PushPayload, 'id'> }[], lastSeq: string): Promise<number>;
-  /** Claims due jobs for `leaseMs` (a crashed sender's jobs come back after it). */
+  /** Claims due jobs for `leaseMs` (a crashed sender's jobs come back after it), with only the devices still the user's. */
   claim(limit: number, leaseMs: number): Promise<PushJob[]>;
   done(id: string): Promise<void>;
   /** Reschedules, or marks dead once attempts reach maxAttempts. */

@@ -161,11 +161,16 @@ export class PgPushStore implements PushStore {
 
   async claim(limit: number, leaseMs: number): Promise<PushJob[]> {
     // push_jobs_due_idx; a 'sending' job whose lease ran out belongs to a sender that died.
+    // Devices are those of the job that are still the user's now: a token that moved to
+    // another user, or whose session logged out, since the job was queued is left out.
     const r = await this.pool.query<{ id: string; attempts: number; payload: Omit<PushPayload, 'id'> }>(
-      `UPDATE push_jobs SET status = 'sending', next_at = CURRENT_TIMESTAMP + ($2 || ' milliseconds')::interval
-        WHERE id IN (SELECT id FROM push_jobs WHERE status IN ('pending', 'sending') AND next_at <= CURRENT_TIMESTAMP
+      `UPDATE push_jobs j SET status = 'sending', next_at = CURRENT_TIMESTAMP + ($2 || ' milliseconds')::interval
+        WHERE j.id IN (SELECT id FROM push_jobs WHERE status IN ('pending', 'sending') AND next_at <= CURRENT_TIMESTAMP
                       ORDER BY next_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id::text, attempts, payload`,
+        RETURNING j.id::text, j.attempts, jsonb_set(j.payload, '{devices}', COALESCE((
+          SELECT jsonb_agg(d ORDER BY n) FROM jsonb_array_elements(j.payload->'devices') WITH ORDINALITY AS x(d, n)
+           WHERE EXISTS (SELECT 1 FROM push_devices pd
+                          WHERE pd.user_id = j.user_id AND pd.token = x.d->>'token' AND pd.disabled_at IS NULL)), '[]'::jsonb)) AS payload`,
       [limit, String(leaseMs)],
     );
     return r.rows.map((row) => ({ id: row.id, attempts: row.attempts, payload: { id: row.id, ...row.payload } }));
