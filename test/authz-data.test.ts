@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { ckeyCookie, fakePng, sha256, startStore, type StoreUnderTest } from './helpers/files.js';
+import { legacyCall, qckey, socketLogin } from './helpers/legacy-client.js';
 import { xmppLogin } from './helpers/xmpp.js';
 import { xml } from '@xmpp/client';
 
@@ -195,6 +196,32 @@ describe('a removed group member learns of the removal, not of later changes', (
     expect(late).toEqual([{ status: 'REMOVED', card: expect.objectContaining({ name: 'before', topic: 'old topic', memberCount: 2, destroyed: false }) }]);
     // and the group itself stays closed to them
     expect((await t.gql(`query($g:ID!){ group(id:$g){ id } }`, { g: g.id }, gone.token)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('over legacy HTTP a removed member gets neither the group\'s history nor its card', async () => {
+    const [owner, gone] = (await Promise.all(['ia', 'ib'].map((n) => t.createUser(n)))) as [U, U];
+    const g = (await t.ok(`mutation($m:[String!]){ createGroup(input:{name:"legacy", members:$m}){ id card{ roomName } } }`,
+      { m: [gone.username] }, owner.token)).createGroup;
+    const room = g.card.roomName;
+    await t.ok(`mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"before"}){ id } }`, { g: g.id }, owner.token);
+    const sess = await socketLogin(t.app.bridgePort!, gone.username, 'password-123');
+    try {
+      const call = (path: string, body: unknown) => legacyCall(base, path, body, qckey(gone.username, sess.key));
+      const since = Date.now() - 60_000;
+      await t.ok(`mutation($g:ID!,$u:String!){ removeFromGroup(groupId:$g, user:$u){ id } }`, { g: g.id, u: gone.username }, owner.token);
+      await t.ok(`mutation($g:ID!){ updateGroup(groupId:$g, input:{name:"renamed", topic:"after"}){ id } }`, { g: g.id }, owner.token);
+      await t.ok(`mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"after"}){ id } }`, { g: g.id }, owner.token);
+      expect((await call('/newapi/getmucmsgs.qunar', { muc: room, direction: '0', num: 10, domain: 'localhost' })).body.ret).toBe(false);
+      const asked = [{ domain: 'conference.localhost', mucs: [{ muc_name: room, version: 0 }] }];
+      expect((await call('/newapi/muc/get_muc_vcard.qunar', asked)).body.data[0].mucs).toEqual([]);
+      expect((await call('/newapi/muc/get_user_increment_muc_vcard.qunar', { userid: gone.username, lastupdtime: String(since) })).body.data).toEqual([]);
+      const inc = (await call('/newapi/muc/get_increment_mucs.qunar', { t: since })).body.data;
+      expect(inc).toEqual([expect.objectContaining({ M: room, F: 0 })]);
+      const hist = (await call('/newapi/getmuchistory.qunar', { user: gone.username, time: since })).body.data ?? [];
+      expect(JSON.stringify(hist)).not.toContain('after');
+    } finally {
+      await sess.close();
+    }
   });
 
   it('one who left sees the card as they left it', async () => {
