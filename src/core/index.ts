@@ -127,6 +127,6 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
     clientConfig: new ClientConfigService(ports.clientConfig),
     push, pushWorker, search, changes,
     files,
-    apiKeys: new ApiKeyService(ports.apiKeys), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
+    apiKeys: new ApiKeyService(ports.apiKeys, ports.bus), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
   };
 }
