@@ -152,6 +152,22 @@ describe('files are visible to their uploader and to the conversations they were
     expect((await t.gql(FILE, { id }, carol.token)).data?.file ?? null).toBeNull();
   });
 
+  it('the dedupe check (inspection) does not tell another uploader\'s file name', async () => {
+    const bytes = randomBytes(600);
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), 'x');
+    await fetch(`${base}/file/v2/upload/file?key=k2&name=${encodeURIComponent('layoffs-2027.xlsx')}`, {
+      method: 'POST', body: form, headers: { authorization: `Bearer ${alice.token}` },
+    });
+    const md5 = (await t.db.query<{ md5: string }>('SELECT md5 FROM files WHERE sha256 = $1', [sha256(bytes)])).rows[0]!.md5;
+    const r = await fetch(`${base}/file/v2/inspection/file?key=${md5}&name=mine.xlsx`, { headers: { authorization: `Bearer ${carol.token}` } });
+    const body = (await r.json()) as { ret: boolean; data: string };
+    expect(body.ret).toBe(false); // COMPAT: present
+    expect(body.data).toContain(sha256(bytes));
+    expect(body.data).toContain('name=mine.xlsx');
+    expect(body.data).not.toContain('layoffs');
+  });
+
   it('legacy clients still fetch a file sent to them by its content path', async () => {
     const bytes = randomBytes(800);
     const form = new FormData();
