@@ -166,6 +166,10 @@ describe('files are visible to their uploader and to the conversations they were
     expect(body.data).toContain(sha256(bytes));
     expect(body.data).toContain('name=mine.xlsx');
     expect(body.data).not.toContain('layoffs');
+    // nor does a download without ?name=
+    const got = await fetch(`${base}/file/v2/download/${sha256(bytes)}`, { headers: { authorization: `Bearer ${carol.token}` } });
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-disposition')).not.toContain('layoffs');
   });
 
   it('legacy clients still fetch a file sent to them by its content path', async () => {

@@ -137,7 +137,8 @@ export function fileRoutes(deps: LegacyDeps): LegacyRoute[] {
       res.writeHead(416, { 'content-range': `bytes */${file.size}` }).end();
       return RAW;
     }
-    const name = sanitizeName(url.searchParams.get('name') ?? file.name);
+    // without ?name=, the key: the row found may be another user's upload, whose name is theirs
+    const name = sanitizeName(url.searchParams.get('name') ?? key);
     const inline = file.contentType.startsWith('image/');
     const headers: Record<string, string | number> = {
       'content-type': file.contentType,
