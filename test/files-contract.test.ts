@@ -75,14 +75,14 @@ describe.each(STORES)('files on %s', (storeName) => {
     expect(await store.leftovers()).toEqual([]);
   });
 
-  it('only signed-in users upload; only the owner completes; a wrong hash is refused and removed', async () => {
+  it('only signed-in users upload; only the owner completes (others: not found); a wrong hash is refused and removed', async () => {
     const anon = await t.gql(REQUEST, { n: 'x', s: 10, t: 'text/plain' });
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const bytes = randomBytes(5000);
     const tk = await request(alice.token, 'a.bin', bytes.length, 'application/octet-stream');
     expect((await put(tk, bytes, 'application/octet-stream')).status).toBeLessThan(300);
     const byBob = await t.gql(COMPLETE, { id: tk.uploadId, h: sha256(bytes) }, bob.token);
-    expect(byBob.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(byBob.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const wrong = await t.gql(COMPLETE, { id: tk.uploadId, h: sha256(Buffer.from('other')) }, alice.token);
     expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'HASH_MISMATCH' });
     expect(await store.objects()).not.toContain(sha256(bytes));

@@ -100,7 +100,8 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   const accounts = new AccountService(ports.accounts, ports.bus, {
     domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
   }, changes);
-  const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
+  const files = new FileService(ports.files, ports.blobs, opts.files);
+  const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages, files);
   const groups = new GroupService(ports.groups, accounts, ports.bus, opts.groups, changes);
   const search = new SearchService(ports.search, ports.messages, changes, opts.search);
   await search.start();
@@ -118,13 +119,16 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   const pushWorker = ports.pushGateway
     ? new PushWorker(ports.push, ports.pushGateway, accounts, ports.groups, presence, opts.push) : null;
   pushWorker?.start();
+  const push = new PushService(ports.push, messages);
+  // a device registered by a session that ended (logout, password change) gets no more pushes
+  accounts.onSessionsEnded((ended) => push.sessionsEnded(ended));
   const integration = new IntegrationService(ports.integration, { accounts, messages, groups }, ports.bus, { pollMs: opts.webhooks.pollMs, allow: opts.webhooks.allow });
   const webhookWorker = new WebhookWorker(ports.integration, ports.webhookSender, integration, opts.webhooks);
   webhookWorker.start();
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
-    push: new PushService(ports.push, messages), pushWorker, search, changes,
-    files: new FileService(ports.files, ports.blobs, opts.files),
+    push, pushWorker, search, changes,
+    files,
     apiKeys: new ApiKeyService(ports.apiKeys, ports.bus), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
   };
 }

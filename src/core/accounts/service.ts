@@ -51,6 +51,13 @@ const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_PASSWORD = 1024;
 const MAX_TEXT = 256;
 
+/** Which sessions of a user ended: one, all but one, or (neither set) all. */
+export interface SessionsEnded {
+  userId: UserId;
+  sessionId?: string;
+  exceptSessionId?: string;
+}
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export class AccountService {
@@ -61,6 +68,8 @@ export class AccountService {
   /** "domain/name" -> user id (names never change owner) */
   private readonly idByName = new LRUCache<string, UserId>({ max: 200_000 });
   private readonly loginLimiter: RateLimiter;
+  /** told, before the call returns, when sessions end (push devices registered by them stop) */
+  private readonly endListeners: ((ended: SessionsEnded) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: AccountStore,
@@ -162,10 +171,20 @@ export class AccountService {
     this.userCache.delete(userId);
   }
 
+  /** Runs `fn` whenever sessions end: one (logout), all but one (password change), or all. */
+  onSessionsEnded(fn: (ended: SessionsEnded) => Promise<void>): void {
+    this.endListeners.push(fn);
+  }
+
+  private async sessionsEnded(ended: SessionsEnded): Promise<void> {
+    for (const fn of this.endListeners) await fn(ended);
+  }
+
   async logout(session: AuthSession): Promise<void> {
     await this.store.revokeSession(session.id);
     this.forgetSessions(session.user.id);
     this.bus.publish({ revoke: { userId: session.user.id, sessionId: session.id } });
+    await this.sessionsEnded({ userId: session.user.id, sessionId: session.id });
   }
 
   async changePassword(session: AuthSession, oldPassword: string, newPassword: string): Promise<void> {
@@ -178,6 +197,7 @@ export class AccountService {
     await this.store.revokeUserSessions(row.id, session.id);
     this.forgetSessions(row.id);
     this.bus.publish({ revoke: { userId: row.id, exceptSessionId: session.id } });
+    await this.sessionsEnded({ userId: row.id, exceptSessionId: session.id });
   }
 
   async createUser(actor: User, input: CreateUserInput): Promise<User> {
@@ -268,6 +288,7 @@ export class AccountService {
     await this.store.revokeUserSessions(userId);
     this.forgetSessions(userId); // at once here; other nodes when the bus delivers
     this.bus.publish({ revoke: { userId } });
+    await this.sessionsEnded({ userId });
   }
 
   /** The user's own profile: mood line and avatar URL (Startalk set_profile). */
