@@ -36,7 +36,14 @@ export interface Config {
   embeddedPgPort: number;
   dbPoolSize: number;
   logLevel: string;
+  /** GraphiQL on GET /graphql (its assets are served from here, no CDN) */
   graphiql: boolean;
+  /** schema introspection (__schema, __type) */
+  introspection: boolean;
+  /** CORS for every HTTP route: '*' (no credentials) or a list of origins (credentials allowed) */
+  corsOrigins: '*' | string[];
+  /** a manifest of trusted documents: only these operations are accepted (APQ is off) */
+  trustedDocumentsFile?: string;
   limits: {
     maxMessageBytes: number;
     maxInfoBytes: number;
@@ -143,6 +150,8 @@ export function loadConfig(env: Env): Config {
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
 
+  // "development" is anything but NODE_ENV=production: GraphiQL and introspection default on there
+  const production = str('NODE_ENV') === 'production';
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
     startalkRsaKeyFile: str('STARTALK_RSA_PRIVATE_KEY_FILE'),
@@ -182,7 +191,10 @@ export function loadConfig(env: Env): Config {
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: int('DB_POOL_SIZE', 10, 2, 200),
     logLevel,
-    graphiql: bool('GRAPHIQL', true),
+    graphiql: bool('GRAPHIQL', !production),
+    introspection: bool('GRAPHQL_INTROSPECTION', !production),
+    corsOrigins: corsOrigins(),
+    trustedDocumentsFile: str('TRUSTED_DOCUMENTS'),
     limits: {
       maxMessageBytes: int('MAX_MESSAGE_BYTES', 32 * 1024, 1, 1024 * 1024),
       maxInfoBytes: int('MAX_INFO_BYTES', 16 * 1024, 0, 1024 * 1024),
@@ -224,6 +236,19 @@ export function loadConfig(env: Env): Config {
       },
     },
   };
+  function corsOrigins(): Config['corsOrigins'] {
+    const raw = str('CORS_ORIGINS');
+    if (raw === undefined || raw === '*') return '*';
+    const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+    for (const o of list) {
+      let ok = false;
+      try {
+        ok = new URL(o).origin === o;
+      } catch { /* reported below */ }
+      if (!ok) problems.push(`CORS_ORIGINS: ${JSON.stringify(o)} is not an origin like https://app.example.com (or use * alone)`);
+    }
+    return list;
+  }
   function minioConfig(): FilesConfig['minio'] {
     const raw = str('MINIO_ENDPOINT');
     if (raw === undefined) return undefined;

@@ -1,0 +1,37 @@
+// graphql-sse's single-connection mode on /graphql (PUT reserves a stream, GET with the token
+// listens, POST with the token starts operations, DELETE stops one), beside yoga's own
+// distinct-connections SSE (POST with Accept: text/event-stream). Operations go through the
+// same preparation as graphql-ws: trusted documents, limits, validation, context.
+import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphql';
+import { createHandler } from 'graphql-sse/lib/use/fetch';
+import type { Plugin } from 'graphql-yoga';
+import type { OperationParams, Prepared } from './operation.js';
+
+const TOKEN_HEADER = 'x-graphql-event-stream-token';
+
+export function useSingleConnectionSSE(
+  endpoint: string,
+  prepare: (params: OperationParams, serverContext: Record<string, unknown>) => Promise<Prepared | GraphQLError[]>,
+  maskError: (e: unknown) => Error,
+): Plugin {
+  const handler = createHandler({
+    onSubscribe: async (req, params) => {
+      const p = await prepare(params as OperationParams, { request: req.raw });
+      if (Array.isArray(p)) return { errors: p };
+      const op = getOperationAST(p.args.document, p.args.operationName);
+      return (op?.operation === 'subscription' ? p.subscribe(p.args) : p.execute(p.args)) as never;
+    },
+    onNext: (_ctx, _req, result) => {
+      const r = result as ExecutionResult;
+      return r.errors ? { ...r, errors: r.errors.map((e) => maskError(e) as GraphQLError) } : r;
+    },
+  });
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (url.pathname !== endpoint) return;
+      const m = request.method;
+      const token = request.headers.get(TOKEN_HEADER) ?? url.searchParams.get('token');
+      if (m === 'PUT' || m === 'DELETE' || (token && (m === 'GET' || m === 'POST'))) return handler(request).then(endResponse);
+    },
+  };
+}
