@@ -101,6 +101,29 @@ describe('GraphQL for client developers (development defaults)', () => {
     }
   });
 
+  it('over graphql-sse (single connection) takes the token from extensions.headers, and revocation ends the stream', async () => {
+    const token = await t.login('alice', 'password-123');
+    const client = createSSEClient({ url: t.url, singleConnection: true, retryAttempts: 0 });
+    try {
+      const got: any[] = [];
+      const errors: unknown[] = [];
+      let completed = false;
+      client.subscribe({ query: EVENTS, extensions: { headers: { authorization: `Bearer ${token}` } } }, {
+        next: (v) => got.push(v), error: (e) => errors.push(e), complete: () => (completed = true),
+      });
+      for (let i = 0; i < 40 && got.length === 0; i++) {
+        await t.ok(SEND, { i: { to: 'alice', body: `ext ${i}` } }, bob.token);
+        await until(() => got.length > 0, 250);
+      }
+      expect(errors).toEqual([]);
+      expect(got[0].data.events.message.body).toMatch(/^ext /);
+      await t.ok('mutation { logout }', {}, token);
+      expect(await until(() => completed || errors.length > 0)).toBe(true);
+    } finally {
+      client.dispose();
+    }
+  });
+
   it('takes the token from extensions.headers over HTTP/SSE too', async () => {
     const r = await post(t.url, { query: '{ me { username } }', extensions: { headers: { authorization: `Bearer ${bob.token}` } } });
     expect(r.data.me.username).toBe('bob');
