@@ -279,7 +279,7 @@ describe('GraphQL in production settings', () => {
   });
 });
 
-describe('GraphQL with introspection switched off', () => {
+describe('GraphQL with introspection switched off; limits and failures', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ GRAPHQL_INTROSPECTION: 'false' });
@@ -295,5 +295,22 @@ describe('GraphQL with introspection switched off', () => {
     await until(() => sub.done);
     expect(new Set(sub.errors.flat().map((e: any) => e.extensions?.code))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
     expect((await t.gql('{ eventCursor }', {}, t.adminToken)).errors).toBeUndefined();
+  });
+
+  it('answers RATE_LIMITED with retryAfterMs, and a failure inside the server as INTERNAL without details', async () => {
+    let limited;
+    for (let i = 0; i < 15 && !limited; i++) {
+      const r = await t.gql('mutation { login(username: "admin", password: "wrong-password") { token } }');
+      if (r.errors?.[0]?.extensions?.code === 'RATE_LIMITED') limited = r.errors[0];
+    }
+    expect(limited?.extensions?.retryAfterMs).toBeGreaterThan(0);
+
+    await t.db.query('ALTER TABLE conversations RENAME TO conversations_away');
+    try {
+      const r = await t.gql('{ conversations(first: 5) { id } }', {}, t.adminToken);
+      expect(r.errors?.[0]).toEqual({ message: 'Unexpected error.', path: ['conversations'], locations: expect.anything(), extensions: { code: 'INTERNAL' } });
+    } finally {
+      await t.db.query('ALTER TABLE conversations_away RENAME TO conversations');
+    }
   });
 });
