@@ -123,6 +123,6 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
     clientConfig: new ClientConfigService(ports.clientConfig),
     push: new PushService(ports.push, messages), pushWorker, search, changes,
     files: new FileService(ports.files, ports.blobs, opts.files),
-    apiKeys: new ApiKeyService(ports.apiKeys), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
+    apiKeys: new ApiKeyService(ports.apiKeys, ports.bus), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
   };
 }

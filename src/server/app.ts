@@ -13,6 +13,7 @@ import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
 import type { Config } from './config.js';
 import { createCors } from './cors.js';
+import proxyaddr from 'proxy-addr';
 import { createLogger, type Logger } from './logger.js';
 
 export interface App {
@@ -109,7 +110,10 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   });
 
   // The navigation advertises the ports actually listened on (set in listen()).
-  const nav = { publicUrl: config.publicUrl, xmppPort: null as number | null, pbPort: null as number | null, version: 1 };
+  const nav = {
+    publicUrl: config.publicUrl, trustProxy: trustProxy(config.trustProxy),
+    xmppPort: null as number | null, pbPort: null as number | null, version: 1,
+  };
   const legacy = createLegacyEdge({
     core, domain: config.domain, maxBodyBytes: config.limits.maxRequestBytes,
     log: { error: (o, m) => logger.error(o, m) },
@@ -203,4 +207,11 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     },
   };
   return app;
+}
+
+/** TRUST_PROXY as a predicate on (peer address, hops from us), as proxy-addr and Express use it. */
+function trustProxy(t: Config['trustProxy']): ((addr: string, hop: number) => boolean) | undefined {
+  if (!t) return undefined;
+  if ('hops' in t) return (_addr, hop) => hop < t.hops;
+  return proxyaddr.compile(t.addresses);
 }

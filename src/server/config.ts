@@ -1,5 +1,6 @@
 // Environment -> typed configuration, validated as a whole so every bad value is
 // reported at once. Only main.ts passes process.env here; tests build configs directly.
+import proxyaddr from 'proxy-addr';
 
 export interface Config {
   port: number;
@@ -17,6 +18,11 @@ export interface Config {
   domain: string;
   /** the URL clients reach this server at, for the Startalk navigation; unset: the request's Host */
   publicUrl?: string;
+  /**
+   * TRUST_PROXY: whose X-Forwarded-* headers are believed; unset: nobody's. A hop count, or
+   * proxy addresses/CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal).
+   */
+  trustProxy?: { hops: number } | { addresses: string[] };
   /** admin HTTP compatible with Startalk's :10050 interface: off unless ADMIN_API_KEY is set */
   adminApiKey?: string;
   /** path prefix of the admin HTTP (Startalk's /qtalk/<action> on :10050) */
@@ -150,6 +156,7 @@ export function loadConfig(env: Env): Config {
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const trustProxy = parseTrustProxy(str('TRUST_PROXY'), problems);
   // "development" is anything but NODE_ENV=production: GraphiQL and introspection default on there
   const production = str('NODE_ENV') === 'production';
   const config: Config = {
@@ -163,6 +170,7 @@ export function loadConfig(env: Env): Config {
     host: str('HOST') ?? '0.0.0.0',
     domain,
     publicUrl: url('PUBLIC_URL', ['http:', 'https:']),
+    trustProxy,
     adminApiKey: str('ADMIN_API_KEY'),
     adminHttpPath: (str('ADMIN_HTTP_PATH') ?? '/qtalk').replace(/\/+$/, ''),
     push: {
@@ -279,4 +287,22 @@ export function loadConfig(env: Env): Config {
   if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || ['', 'false', 'off', '0'].includes(raw.toLowerCase())) return undefined;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 32) return { hops };
+  } else {
+    const addresses = raw.split(',').map((a) => a.trim()).filter(Boolean);
+    try {
+      proxyaddr.compile(addresses);
+      return { addresses };
+    } catch {
+      // reported below
+    }
+  }
+  problems.push(`TRUST_PROXY=${JSON.stringify(raw)} must be off, a hop count (1-32), or proxy addresses/CIDRs separated by commas`);
+  return undefined;
 }

@@ -18,6 +18,8 @@ export interface IntegrationOptions {
 export interface StreamOwner {
   userId?: UserId;
   sessionId?: string;
+  /** an API key's stream: ends when the key is revoked (bus `revokeKey`) */
+  keyId?: string;
   stillValid?: () => Promise<boolean>;
 }
 
@@ -45,6 +47,8 @@ export class IntegrationService {
           const o = s.owner;
           if (o.userId === r.userId && (r.sessionId === undefined || o.sessionId === r.sessionId) && o.sessionId !== r.exceptSessionId) s.close();
         }
+      } else if (env.revokeKey) {
+        for (const s of this.streams) if (s.owner.keyId === env.revokeKey.keyId) s.close();
       }
     });
   }
