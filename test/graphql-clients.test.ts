@@ -101,9 +101,9 @@ describe('GraphQL for client developers (development defaults)', () => {
     }
   });
 
-  it('over graphql-sse (single connection) takes the token from extensions.headers, and revocation ends the stream', async () => {
+  it('over graphql-sse takes the token from extensions.headers, and revocation ends the stream', async () => {
     const token = await t.login('alice', 'password-123');
-    const client = createSSEClient({ url: t.url, singleConnection: true, retryAttempts: 0 });
+    const client = createSSEClient({ url: t.url, retryAttempts: 0 });
     try {
       const got: any[] = [];
       const errors: unknown[] = [];
@@ -122,6 +122,15 @@ describe('GraphQL for client developers (development defaults)', () => {
     } finally {
       client.dispose();
     }
+  });
+
+  it('reserves a graphql-sse stream only for a signed-in caller, under a token of its own', async () => {
+    const anon = await fetch(t.url, { method: 'PUT', headers: { accept: 'text/plain' } });
+    expect(anon.status).toBe(401);
+    const put = await fetch(t.url, { method: 'PUT', headers: { accept: 'text/plain', authorization: `Bearer ${alice.token}`, 'x-graphql-event-stream-token': 'chosen' } });
+    expect(put.status).toBe(201);
+    const token = await put.text();
+    expect(token).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('takes the token from extensions.headers over HTTP/SSE too', async () => {

@@ -2,6 +2,7 @@
 // listens, POST with the token starts operations, DELETE stops one), beside yoga's own
 // distinct-connections SSE (POST with Accept: text/event-stream). Operations go through the
 // same preparation as graphql-ws: trusted documents, limits, validation, context.
+import { randomUUID } from 'node:crypto';
 import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin } from 'graphql-yoga';
@@ -13,8 +14,19 @@ export function useSingleConnectionSSE(
   endpoint: string,
   prepare: (params: OperationParams, serverContext: Record<string, unknown>) => Promise<Prepared | GraphQLError[]>,
   maskError: (e: unknown) => Error,
+  /** whether the request carries a valid token (a reservation holds memory until its stream ends) */
+  signedIn: (req: Request) => Promise<boolean>,
 ): Plugin {
   const handler = createHandler({
+    // A stream's token is the capability to read what its operations produce: reservations
+    // need a signed-in caller and get an unguessable token of ours, never one the caller names.
+    authenticate: async (req) => {
+      if (req.method === 'PUT') {
+        if (!(await signedIn(req.raw))) return ['a valid Authorization header is required', { status: 401, statusText: 'Unauthorized' }];
+        return randomUUID();
+      }
+      return req.raw.headers.get(TOKEN_HEADER) ?? new URL(req.raw.url).searchParams.get('token');
+    },
     onSubscribe: async (req, params) => {
       const p = await prepare(params as OperationParams, { request: req.raw });
       if (Array.isArray(p)) return { errors: p };

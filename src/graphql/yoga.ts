@@ -88,7 +88,8 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     logging: false,
     plugins: [
       useBodyLimit(limits.maxRequestBytes),
-      useSingleConnectionSSE(ENDPOINT, (params, ctx) => prepare(params, ctx), maskError),
+      useSingleConnectionSSE(ENDPOINT, (params, ctx) => prepare(params, ctx), maskError,
+        async (req) => !!(await authenticate(core, bearer(req.headers.get('authorization'))))),
       persistedOperationsPlugin(trustedDocuments),
       ...armor,
       ...(opts.introspection ? [] : [noIntrospection]),
