@@ -47,6 +47,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dbPoolSize: config.dbPoolSize,
     meili: config.meili,
     webhookTimeoutMs: config.webhooks.timeoutMs,
+    webhookPolicy: config.webhooks.allow,
     pushGateway: config.push.gatewayUrl ? { url: config.push.gatewayUrl, secret: config.push.secret, timeoutMs: 10_000 } : undefined,
     minio: config.files.minio,
     filesUrlSecret: config.files.urlSecret,
@@ -94,7 +95,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     },
     webhooks: {
       pollMs: config.webhooks.pollMs, maxAttempts: config.webhooks.maxAttempts, retryBaseMs: config.webhooks.retryBaseMs,
-      retryMaxMs: config.webhooks.retryMaxMs, batchSize: config.webhooks.batchSize,
+      retryMaxMs: config.webhooks.retryMaxMs, batchSize: config.webhooks.batchSize, allow: config.webhooks.allow,
       onError: (err) => logger.error({ err }, 'webhook worker error'),
     },
   });

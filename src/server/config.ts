@@ -1,5 +1,6 @@
 // Environment -> typed configuration, validated as a whole so every bad value is
 // reported at once. Only main.ts passes process.env here; tests build configs directly.
+import { parseAllowList, type DestinationPolicy } from '../core/integration/destination.js';
 import proxyaddr from 'proxy-addr';
 
 export interface Config {
@@ -30,7 +31,7 @@ export interface Config {
   /** offline push: where jobs are POSTed; unset: no pushes are queued */
   push: { gatewayUrl?: string; secret?: string; maxAttempts: number; retryBaseMs: number; pollMs: number };
   /** integrator webhooks: retries, dead-lettering, polling */
-  webhooks: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; pollMs: number; timeoutMs: number; batchSize: number };
+  webhooks: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; pollMs: number; timeoutMs: number; batchSize: number; allow: DestinationPolicy };
   databaseUrl?: string;
   redisUrl?: string;
   /** Meilisearch for people and groups; unset: PostgreSQL */
@@ -156,6 +157,8 @@ export function loadConfig(env: Env): Config {
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const webhookAllow = parseAllowList(str('WEBHOOK_ALLOW_HOSTS'));
+  if (webhookAllow.bad.length) problems.push(`WEBHOOK_ALLOW_HOSTS: ${webhookAllow.bad.map((b) => JSON.stringify(b)).join(', ')} not a host name, address or CIDR`);
   const trustProxy = parseTrustProxy(str('TRUST_PROXY'), problems);
   // "development" is anything but NODE_ENV=production: GraphiQL and introspection default on there
   const production = str('NODE_ENV') === 'production';
@@ -187,6 +190,7 @@ export function loadConfig(env: Env): Config {
       pollMs: int('WEBHOOK_POLL_MS', 500, 10, 60_000),
       timeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
       batchSize: int('WEBHOOK_BATCH_SIZE', 100, 1, 1000),
+      allow: webhookAllow.policy,
     },
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
