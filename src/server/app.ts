@@ -12,6 +12,7 @@ import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
 import type { Config } from './config.js';
+import { createCors } from './cors.js';
 import proxyaddr from 'proxy-addr';
 import { createLogger, type Logger } from './logger.js';
 
@@ -104,6 +105,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     core,
     limits: config.limits,
     graphiql: config.graphiql,
+    introspection: config.introspection,
+    trustedDocumentsJson: config.trustedDocumentsFile ? readFileSync(config.trustedDocumentsFile, 'utf8') : null,
     logError: (err) => logger.error({ err }, 'unexpected error in a GraphQL operation'),
   });
 
@@ -123,7 +126,9 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
+  const cors = createCors(config.corsOrigins);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (cors(req, res)) return; // a preflight, answered for every route
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {

@@ -43,7 +43,14 @@ export interface Config {
   embeddedPgPort: number;
   dbPoolSize: number;
   logLevel: string;
+  /** GraphiQL on GET /graphql (its assets are served from here, no CDN) */
   graphiql: boolean;
+  /** schema introspection (__schema, __type) */
+  introspection: boolean;
+  /** CORS for every HTTP route: '*' (no credentials) or a list of origins (credentials allowed) */
+  corsOrigins: '*' | string[];
+  /** a manifest of trusted documents: only these operations are accepted (APQ is off) */
+  trustedDocumentsFile?: string;
   limits: {
     maxMessageBytes: number;
     maxInfoBytes: number;
@@ -153,7 +160,8 @@ export function loadConfig(env: Env): Config {
   const webhookAllow = parseAllowList(str('WEBHOOK_ALLOW_HOSTS'));
   if (webhookAllow.bad.length) problems.push(`WEBHOOK_ALLOW_HOSTS: ${webhookAllow.bad.map((b) => JSON.stringify(b)).join(', ')} not a host name, address or CIDR`);
   const trustProxy = parseTrustProxy(str('TRUST_PROXY'), problems);
-
+  // "development" is anything but NODE_ENV=production: GraphiQL and introspection default on there
+  const production = str('NODE_ENV') === 'production';
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
     startalkRsaKeyFile: str('STARTALK_RSA_PRIVATE_KEY_FILE'),
@@ -195,7 +203,10 @@ export function loadConfig(env: Env): Config {
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: int('DB_POOL_SIZE', 10, 2, 200),
     logLevel,
-    graphiql: bool('GRAPHIQL', true),
+    graphiql: bool('GRAPHIQL', !production),
+    introspection: bool('GRAPHQL_INTROSPECTION', !production),
+    corsOrigins: corsOrigins(),
+    trustedDocumentsFile: str('TRUSTED_DOCUMENTS'),
     limits: {
       maxMessageBytes: int('MAX_MESSAGE_BYTES', 32 * 1024, 1, 1024 * 1024),
       maxInfoBytes: int('MAX_INFO_BYTES', 16 * 1024, 0, 1024 * 1024),
@@ -237,6 +248,19 @@ export function loadConfig(env: Env): Config {
       },
     },
   };
+  function corsOrigins(): Config['corsOrigins'] {
+    const raw = str('CORS_ORIGINS');
+    if (raw === undefined || raw === '*') return '*';
+    const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+    for (const o of list) {
+      let ok = false;
+      try {
+        ok = new URL(o).origin === o;
+      } catch { /* reported below */ }
+      if (!ok) problems.push(`CORS_ORIGINS: ${JSON.stringify(o)} is not an origin like https://app.example.com (or use * alone)`);
+    }
+    return list;
+  }
   function minioConfig(): FilesConfig['minio'] {
     const raw = str('MINIO_ENDPOINT');
     if (raw === undefined) return undefined;
