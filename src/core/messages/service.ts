@@ -185,8 +185,10 @@ export class MessageService {
 
   private async findConversationOf(actor: User, seq: string): Promise<ConversationId> {
     const m = await this.store.messageBySeq(seq);
-    if (!m) throw notFound('message not found');
-    return (await this.conversationFor(actor, m.conversationId)).id;
+    const conv = m ? await this.conversation(m.conversationId) : null;
+    // the same answer for a message of someone else's conversation as for no message at all
+    if (!conv || !conv.memberIds.includes(actor.id)) throw notFound('message not found');
+    return conv.id;
   }
 
   /** Raises delivery state (DELIVERED or READ) of messages the viewer received in a conversation. */
