@@ -122,8 +122,8 @@ export class FileService {
   /** Verifies a presigned upload (owner only): size, hash, image type; then dedupes it in place. */
   async completeUpload(viewer: User, id: string, sha256: string): Promise<FileRecord> {
     const file = await this.store.byId(id);
-    if (!file) throw notFound('upload not found');
-    if (file.ownerId !== viewer.id) throw forbidden('only the uploader completes an upload');
+    // someone else's upload answers exactly like none: upload ids are file ids
+    if (!file || file.ownerId !== viewer.id) throw notFound('upload not found');
     if (file.status === 'ready') {
       if (file.sha256 !== sha256.toLowerCase()) throw badInput('sha256 does not match the uploaded bytes');
       return file;
