@@ -2,7 +2,7 @@
 // the fixtures, and the expected outcome for each principal (principals.ts). A field may have
 // several cases (label) when an argument changes who may call it.
 import { expect } from 'vitest';
-import { ADMIN_PASSWORD } from '../helpers/app.js';
+import { ADMIN_PASSWORD, collect } from '../helpers/app.js';
 import { PASSWORD, uniq, type Fx } from './fixtures.js';
 import { anyUser, everyone, inDm, inGroup, scoped, type Principal, type Row, type UserName } from './principals.js';
 
@@ -93,6 +93,15 @@ export const GRAPHQL_CASES: Case[] = [
   {
     op: 'search', doc: '{ search(query:"authz-shared-group", kinds:[GROUP]){ edges { node { __typename } } } }', expect: anyUser(),
     check: (_fx, p, d) => expect(d.search.edges.length > 0).toBe(!outsider(p)),
+  },
+  {
+    op: 'search', label: 'messages', doc: '{ search(query:"removal", kinds:[MESSAGE]){ edges { node { ... on MessageSearchHit { message { body } } } } } }',
+    expect: anyUser(),
+    check: (_fx, p, d) => {
+      const bodies = d.search.edges.map((e: { node: { message: { body: string } } }) => e.node.message.body);
+      expect(bodies.includes('after the removal')).toBe(!outsider(p));
+      if (p === 'stranger' || p === 'admin') expect(bodies).toEqual([]);
+    },
   },
   { op: 'user', doc: '{ user(address:"owner"){ id } }', expect: anyUser() },
   { op: 'webhooks', doc: '{ webhooks { id } }', expect: scoped('WEBHOOKS_WRITE') },
@@ -269,12 +278,37 @@ export const GRAPHQL_CASES: Case[] = [
     vars: withGroup((g) => ({ g })), missing: missingGroup, expect: ownerOnly,
   },
   {
+    op: 'updateGroup', label: 'gadmin demoted just before', doc: 'mutation($g:ID!){ updateGroup(groupId:$g, input:{topic:"new topic"}){ id } }',
+    vars: async (fx) => {
+      const g = await fx.freshGroup();
+      await fx.ok('gadmin', 'mutation($g:ID!){ updateGroup(groupId:$g, input:{topic:"while admin"}){ id } }', { g });
+      await fx.ok('owner', 'mutation($g:ID!){ setGroupRole(groupId:$g, user:"gadmin", role:MEMBER){ id } }', { g });
+      return { g };
+    },
+    missing: missingGroup, expect: inGroup({ gadmin: 'forbidden', member: 'forbidden' }),
+  },
+  {
     op: 'updateGroup', doc: 'mutation($g:ID!){ updateGroup(groupId:$g, input:{topic:"new topic"}){ id } }',
     vars: withGroup((g) => ({ g })), missing: missingGroup, expect: inGroup({ member: 'forbidden' }),
   },
 
   // ---- subscriptions: `ok` means an event arrived
-  { op: 'events', doc: 'subscription($s:String!){ events(since:$s){ cursor } }', vars: (fx) => ({ s: fx.cursor0 }), expect: anyUser() },
+  {
+    op: 'events', doc: 'subscription($s:String!){ events(since:$s){ cursor } }', vars: (fx) => ({ s: fx.cursor0 }), expect: anyUser(),
+    // the whole replay (up to a marker sent now): outsiders get nothing of the group after they left it
+    check: async (fx, p) => {
+      const marker = uniq('marker-');
+      const w = collect(fx.t.ws(fx.tokens[p]), `subscription($s:String!){ events(since:$s){ cursor
+        ... on MessageAddedEvent { message { body } } ... on GroupUpdatedEvent { card { topic } } } }`, { s: fx.cursor0 });
+      await fx.ok(p === 'admin' ? 'owner' : 'admin', 'mutation($to:String!,$b:String!){ sendMessage(input:{to:$to, body:$b}){ id } }', { to: p, b: marker });
+      for (let i = 0; i < 100 && !JSON.stringify(w.items).includes(marker) && !w.done; i++) await w.waitFor(w.items.length + 1, 100);
+      w.stop();
+      const text = JSON.stringify(w.items);
+      expect(text).toContain(marker);
+      expect(text.includes('after the removal')).toBe(!outsider(p));
+      expect(text.includes('after-removal-topic')).toBe(!outsider(p));
+    },
+  },
   {
     op: 'integrationEvents', doc: 'subscription($s:String!){ integrationEvents(since:$s){ cursor } }',
     vars: (fx) => ({ s: fx.icursor0 }), expect: scoped('EVENTS_READ'),
