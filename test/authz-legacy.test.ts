@@ -1,0 +1,94 @@
+// Issue 14: the authorization matrix of the legacy HTTP edge. Every route src/legacy declares
+// (legacyRoutes) must have a case in test/authz/legacy-table.ts; each is called with no
+// credentials, a stranger's q_ckey, owner's q_ckey and the admin API key alone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadStartalkKey } from '../src/core/accounts/startalk-rsa.js';
+import { legacyRoutes } from '../src/legacy/index.js';
+import { qckey, socketLogin, type SocketSession } from './helpers/legacy-client.js';
+import { PASSWORD, setupFixtures } from './authz/fixtures.js';
+import { LEGACY_CASES, LEGACY_PRINCIPALS, type LegacyCase, type LegacyFx, type LegacyOutcome, type LegacyPrincipal, type LegacyRequest } from './authz/legacy-table.js';
+
+const ADMIN_API_KEY = 'authz-admin-key-0123456789';
+let l: LegacyFx;
+const sockets: SocketSession[] = [];
+const ckeys: Record<'owner' | 'stranger', string> = { owner: '', stranger: '' };
+
+beforeAll(async () => {
+  const fx = await setupFixtures({ ADMIN_API_KEY });
+  for (const u of ['owner', 'stranger'] as const) {
+    const s = await socketLogin(fx.t.app.bridgePort!, u, PASSWORD);
+    sockets.push(s);
+    ckeys[u] = qckey(u, s.key);
+  }
+  const g = await fx.ok('owner', 'query($g:ID!,$f:ID!){ group(id:$g){ card { roomName } } file(id:$f){ path } }', { g: fx.group, f: fx.file });
+  l = { ...fx, room: g.group.card.roomName, filePath: g.file.path.split('?')[0], adminApiKey: ADMIN_API_KEY };
+}, 120_000);
+afterAll(async () => {
+  for (const s of sockets) await s.close();
+  await l?.close();
+});
+
+const ckeyOf = (p: LegacyPrincipal) => (p === 'self' ? ckeys.owner : p === 'other' ? ckeys.stranger : undefined);
+
+async function send(p: LegacyPrincipal, r: LegacyRequest) {
+  const headers: Record<string, string> = {};
+  const ck = ckeyOf(p);
+  if (ck) headers.cookie = `q_ckey=${ck}`;
+  if (p === 'adminKey') headers['x-api-key'] = l.adminApiKey;
+  let body: BodyInit | undefined;
+  if (r.body instanceof FormData || typeof r.body === 'string') body = r.body;
+  else if (r.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(r.body);
+  }
+  const res = await fetch(l.base + r.url, { method: r.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch { /* a download */ }
+  return { status: res.status, json, text: json ? text : `<${text.length} bytes>` };
+}
+
+function classify(r: { status: number; json: any; text: string }): LegacyOutcome | string {
+  const j = r.json;
+  if (r.status === 401 || r.status === 403) return 'refused';
+  if (r.status === 404 || j?.errcode === 404) return 'hidden';
+  if (j && typeof j === 'object' && 'ret' in j) {
+    if (j.ret === true || j.ret === '1') return 'ok';
+    if (j.errcode === 3 || j.errcode === 5000) return 'refused';
+    return `ret false: ${r.text.slice(0, 200)}`;
+  }
+  return r.status >= 200 && r.status < 300 ? 'ok' : `HTTP ${r.status}: ${r.text.slice(0, 200)}`;
+}
+
+describe('every legacy route has a row in the matrix', () => {
+  it('lists every route src/legacy declares, and nothing else', () => {
+    const routes = legacyRoutes({
+      core: l.t.app.core, domain: 'localhost', maxBodyBytes: 1024, log: { error: () => {} }, nav: { publicUrl: undefined, xmppPort: null, pbPort: null, version: 1 },
+      adminApiKey: 'k', adminPath: '/qtalk', startalkKey: loadStartalkKey(undefined),
+    }).map((r) => r.path);
+    const covered = LEGACY_CASES.map((c) => c.route);
+    expect(routes.filter((r) => !covered.includes(r)), 'routes without a row').toEqual([]);
+    expect(covered.filter((r) => !routes.includes(r)), 'rows of routes that do not exist').toEqual([]);
+    expect(new Set(covered).size).toBe(covered.length);
+  });
+});
+
+async function runCell(c: LegacyCase, p: LegacyPrincipal) {
+  const r = await send(p, await c.req(l, ckeyOf(p)));
+  const got = classify(r);
+  expect(got, `${c.route} # ${p}: HTTP ${r.status} ${r.text.slice(0, 300)}`).toBe(c.expect[p]);
+  if (c.expect[p] === 'hidden') {
+    expect(c.missing, 'a hidden refusal needs a "missing" request to compare with').toBeDefined();
+    const m = await send(p, await c.missing!(l, ckeyOf(p)));
+    expect({ status: r.status, body: r.json }, 'the refusal looks exactly like "not found"').toEqual({ status: m.status, body: m.json });
+  }
+  if (c.expect[p] === 'ok' && c.check) c.check(l, p, r.json);
+}
+
+describe.concurrent('legacy HTTP authorization matrix', () => {
+  for (const c of LEGACY_CASES) {
+    for (const p of LEGACY_PRINCIPALS) it(`${c.route} # ${p} → ${c.expect[p]}`, () => runCell(c, p));
+  }
+});
