@@ -38,7 +38,7 @@ export interface Fx {
   /** another session of a user (logout) */
   freshToken(p: UserName): Promise<string>;
   /** owner's upload, declared and stored but not completed */
-  pendingUpload(): Promise<{ uploadId: string; sha256: string }>;
+  pendingUpload(name?: string): Promise<{ uploadId: string; sha256: string }>;
   close(): Promise<void>;
 }
 
@@ -108,10 +108,10 @@ export async function setupFixtures(env: Record<string, string> = {}): Promise<F
   for (const u of USERS) if (u !== 'admin') await ok('admin', 'mutation($to:String!){ sendMessage(input:{to:$to, body:"hello from admin"}){ id } }', { to: u });
   await ok('stranger', 'mutation{ sendMessage(input:{to:"admin", body:"hello admin"}){ id } }');
 
-  const pendingUpload = async () => {
+  const pendingUpload = async (name = `${uniq('f-')}.bin`) => {
     const bytes = randomBytes(64);
     const tk = (await ok('owner', `mutation($n:String!,$s:Float!){ requestUpload(name:$n, size:$s, contentType:"application/octet-stream"){
-      uploadId url method fields { name value } headers { name value } } }`, { n: uniq('f-') + '.bin', s: bytes.length })).requestUpload;
+      uploadId url method fields { name value } headers { name value } } }`, { n: name, s: bytes.length })).requestUpload;
     const abs = tk.url.startsWith('/') ? base + tk.url : tk.url;
     let res: Response;
     if (tk.method === 'PUT') {
@@ -125,7 +125,7 @@ export async function setupFixtures(env: Record<string, string> = {}): Promise<F
     if (res.status >= 300) throw new Error(`upload failed: ${res.status}`);
     return { uploadId: tk.uploadId as string, sha256: createHash('sha256').update(bytes).digest('hex') };
   };
-  const up = await pendingUpload();
+  const up = await pendingUpload('quarterly-secret-plan.bin');
   const file = (await ok('owner', 'mutation($u:ID!,$h:String!){ completeUpload(uploadId:$u, sha256:$h){ id } }', { u: up.uploadId, h: up.sha256 })).completeUpload.id as string;
   await ok('owner', 'mutation($f:ID!,$g:ID!){ sendFile(input:{fileId:$f, groupId:$g}){ id } }', { f: file, g: group });
 

@@ -44,9 +44,11 @@ export const GRAPHQL_CASES: Case[] = [
     vars: (fx) => ({ c: fx.dmConv }), expect: scoped('MESSAGES_READ'),
   },
   {
-    op: 'conversations', doc: '{ conversations { id } }', expect: anyUser(),
+    op: 'conversations', doc: '{ conversations { id lastMessage { body } } }', expect: anyUser(),
     check: (fx, p, d) => {
       const ids = d.conversations.map((c: { id: string }) => c.id);
+      // nothing said in the group after someone left it reaches them
+      if (p === 'removed') expect(JSON.stringify(d)).not.toContain('after the removal');
       if (p !== 'owner' && p !== 'gadmin') expect(ids).not.toContain(fx.dmConv);
       if (p === 'stranger' || p === 'admin') expect(ids).not.toContain(fx.groupConv);
     },
@@ -102,6 +104,11 @@ export const GRAPHQL_CASES: Case[] = [
       expect(bodies.includes('after the removal')).toBe(!outsider(p));
       if (p === 'stranger' || p === 'admin') expect(bodies).toEqual([]);
     },
+  },
+  {
+    op: 'search', label: 'files', doc: '{ search(query:"quarterly", kinds:[FILE]){ edges { node { __typename } } } }', expect: anyUser(),
+    // the shared file was sent in the group after `removed` left it
+    check: (_fx, p, d) => expect(d.search.edges.length > 0).toBe(!outsider(p)),
   },
   { op: 'user', doc: '{ user(address:"owner"){ id } }', expect: anyUser() },
   { op: 'webhooks', doc: '{ webhooks { id } }', expect: scoped('WEBHOOKS_WRITE') },
