@@ -11,11 +11,11 @@ import { LEGACY_CASES, LEGACY_PRINCIPALS, type LegacyCase, type LegacyFx, type L
 const ADMIN_API_KEY = 'authz-admin-key-0123456789';
 let l: LegacyFx;
 const sockets: SocketSession[] = [];
-const ckeys: Record<'owner' | 'stranger', string> = { owner: '', stranger: '' };
+const ckeys: Record<'owner' | 'stranger' | 'removed', string> = { owner: '', stranger: '', removed: '' };
 
 beforeAll(async () => {
   const fx = await setupFixtures({ ADMIN_API_KEY });
-  for (const u of ['owner', 'stranger'] as const) {
+  for (const u of ['owner', 'stranger', 'removed'] as const) {
     const s = await socketLogin(fx.t.app.bridgePort!, u, PASSWORD);
     sockets.push(s);
     ckeys[u] = qckey(u, s.key);
@@ -91,4 +91,40 @@ describe.concurrent('legacy HTTP authorization matrix', () => {
   for (const c of LEGACY_CASES) {
     for (const p of LEGACY_PRINCIPALS) it(`${c.route} # ${p} → ${c.expect[p]}`, () => runCell(c, p));
   }
+});
+
+// What a removed member can still fetch over HTTP: nothing said or changed in the group after
+// the removal.
+describe.concurrent('a removed member over legacy HTTP', () => {
+  const asRemoved = async (url: string, body: unknown) => {
+    const res = await fetch(l.base + url, {
+      method: 'POST', headers: { cookie: `q_ckey=${ckeys.removed}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    return (await res.json()) as any;
+  };
+  const cases: [string, string, (room: string) => unknown][] = [
+    ['gethistory', '/newapi/getmuchistory.qunar', () => ({ user: 'removed', time: 0 })],
+    ['getmuchistory_v2', '/newapi/getmuchistory_v2.qunar', () => ({ user: 'removed', time: 0 })],
+    ['getrbl', '/newapi/getrbl.qunar', () => ({ user: 'removed' })],
+    ['get_user_increment_muc_vcard', '/newapi/muc/get_user_increment_muc_vcard.qunar', () => ({ userid: 'removed', lastupdtime: 0 })],
+    ['get_muc_vcard', '/newapi/muc/get_muc_vcard.qunar', (room) => [{ domain: 'conference.localhost', mucs: [{ muc_name: room, version: 0 }] }]],
+    ['/py/search', '/py/search', () => ({ cKey: ckeys.removed, qtalkId: 'removed', key: 'removal', action: 31 })],
+  ];
+  for (const [name, url, body] of cases) {
+    it(`${name}: answered, without what happened after the removal`, async () => {
+      const r = await asRemoved(url, body(l.room));
+      expect(r.ret === true || r.ret === '1' || Array.isArray(r.data), JSON.stringify(r).slice(0, 300)).toBe(true);
+      expect(JSON.stringify(r)).not.toContain('after the removal');
+      expect(JSON.stringify(r)).not.toContain('after-removal-topic');
+    });
+  }
+  it('get_increment_mucs lists the room as left (F 0)', async () => {
+    const r = await asRemoved('/newapi/muc/get_increment_mucs.qunar', { u: 'removed', t: 0 });
+    expect(r.data.filter((m: { M: string; F: number }) => m.M === l.room && m.F === 1)).toEqual([]);
+  });
+  it('getmucmsgs answers exactly as for an unknown room', async () => {
+    const mine = await asRemoved('/newapi/getmucmsgs.qunar', { muc: l.room, num: 10 });
+    expect(mine).toEqual(await asRemoved('/newapi/getmucmsgs.qunar', { muc: 'no-such-room', num: 10 }));
+    expect(mine.ret).toBe(false);
+  });
 });
