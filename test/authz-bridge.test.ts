@@ -67,4 +67,29 @@ describe.concurrent('bridge IQ authorization matrix', () => {
     for (const p of BRIDGE_PRINCIPALS) it(`${caseName(c)} # ${p} → ${c.expect[p]}`, () => runCell(c, p));
   }
 });
-void xml;
+
+// Stanzas that are not IQs but act on a room: an outsider's group message is refused exactly as
+// one to an unknown room, and nothing is stored.
+describe.concurrent('bridge group messages', () => {
+  const post = async (p: BridgePrincipal, room: string, text: string) => {
+    const id = `m${Math.random().toString(36).slice(2)}`;
+    await b.xmpp[p].c.send(xml('message', { type: 'groupchat', to: `${room}@conference.localhost`, id }, xml('body', { id }, text)));
+    return b.xmpp[p].waitFor((s) => s.is('message') && (s.attrs.id === id || s.getChild('body')?.attrs.id === id)
+      && (s.attrs.type === 'error' || s.attrs.type === 'mstat'));
+  };
+  const history = async () => JSON.stringify(await b.ok('member', 'query($c:ID!){ messages(conversationId:$c, first:50){ nodes { body } } }', { c: b.groupConv }));
+  for (const p of ['removed', 'stranger'] as const) {
+    it(`message/groupchat # ${p} → refused like an unknown room, not stored`, async () => {
+      const text = `outsider ${p} says hi`;
+      const mine = await post(p, b.room, text);
+      const none = await post(p, 'nosuchroom', text);
+      expect(mine.attrs.type).toBe('error');
+      expect(mine.getChild('error')!.toString()).toBe(none.getChild('error')!.toString());
+      expect(await history()).not.toContain(text);
+    });
+  }
+  it('message/groupchat # member → stored (the control)', async () => {
+    expect((await post('member', b.room, 'member says hi')).attrs.type).toBe('mstat');
+    expect(await history()).toContain('member says hi');
+  });
+});
