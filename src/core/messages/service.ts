@@ -153,6 +153,8 @@ export class MessageService {
     if (!/^\d{1,19}$/.test(upTo)) badField('upTo', 'is not a message id');
     const conv = await this.conversationFor(actor, groupId);
     if (conv.kind !== 'group') throw notFound('group not found');
+    // a message of this group: not another conversation's, nor a position past its end
+    if ((await this.store.messagesBySeq(conv.id, [upTo])).length === 0) throw notFound('message not found');
     await this.store.setReadPointer(actor.id, conv.id, upTo);
   }
 
