@@ -242,6 +242,19 @@ export const GRAPHQL_CASES: Case[] = [
     vars: (fx) => ({ g: fx.group, m: fx.groupMsg }), missing: missingGroup, expect: inGroup(),
   },
   {
+    op: 'markGroupRead', label: 'upTo a message of another conversation',
+    doc: 'mutation($g:ID!,$m:ID!){ markGroupRead(groupId:$g, upTo:$m) }',
+    // a 1:1 message (of owner and gadmin) is no message of the group: as unknown as a missing one
+    vars: (fx) => ({ g: fx.group, m: fx.dmMsg }), missing: (fx, v) => ({ ...v, m: fx.missing.msg }),
+    expect: inGroup({ owner: 'hidden', gadmin: 'hidden', member: 'hidden' }),
+  },
+  {
+    op: 'markMessages', label: 'ids of another conversation', doc: 'mutation($c:ID!,$m:ID!){ markMessages(conversationId:$c, messageIds:[$m], state:READ){ changedIds } }',
+    vars: (fx) => ({ c: fx.groupConv, m: fx.dmMsg }), missing: (fx, v) => ({ ...v, c: fx.missing.conv }), expect: inGroup(),
+    // the 1:1 message of owner and gadmin is not touched through the group
+    check: (_fx, _p, d) => expect(d.markMessages.changedIds).toEqual([]),
+  },
+  {
     op: 'markMessages', label: '1:1', doc: 'mutation($c:ID!,$m:ID!){ markMessages(conversationId:$c, messageIds:[$m], state:DELIVERED){ changedIds } }',
     vars: (fx) => ({ c: fx.dmConv, m: fx.dmMsg }), missing: (fx, v) => ({ ...v, c: fx.missing.conv }), expect: inDm(),
     // only the receiver's marks count
