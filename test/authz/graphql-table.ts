@@ -26,6 +26,11 @@ export interface Case {
   last?: boolean;
 }
 
+/** a group message's state as one member sees it */
+const stateSeenBy = async (fx: Fx, p: UserName, id: string) => {
+  const d = await fx.ok(p, 'query($c:ID!){ messages(conversationId:$c, first:200){ nodes { id state } } }', { c: fx.groupConv });
+  return d.messages.nodes.find((n: { id: string }) => n.id === id)?.state as string;
+};
 const asUser = (p: Principal): p is UserName => p !== 'anon' && !p.startsWith('key:');
 const withGroup = (f: (g: string) => Vars) => async (fx: Fx) => f(await fx.freshGroup());
 const missingGroup = (fx: Fx, v: Vars) => ({ ...v, g: fx.missing.group });
@@ -261,8 +266,17 @@ export const GRAPHQL_CASES: Case[] = [
     check: (_fx, p, d) => { if (p === 'owner') expect(d.markMessages.changedIds).toEqual([]); },
   },
   {
-    op: 'markMessages', label: 'group', doc: 'mutation($c:ID!,$m:ID!){ markMessages(conversationId:$c, messageIds:[$m], state:DELIVERED){ changedIds } }',
-    vars: (fx) => ({ c: fx.groupConv, m: fx.groupMsg }), missing: (fx, v) => ({ ...v, c: fx.missing.conv }), expect: inGroup(),
+    op: 'markMessages', label: 'group', doc: 'mutation($c:ID!,$m:ID!){ markMessages(conversationId:$c, messageIds:[$m], state:READ){ changedIds } }',
+    vars: async (fx) => {
+      const m = (await fx.ok('owner', 'mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"to be read"}){ id } }', { g: fx.group })).sendGroupMessage.id;
+      return { c: fx.groupConv, m, before: await stateSeenBy(fx, 'member', m) };
+    },
+    missing: (fx, v) => ({ ...v, c: fx.missing.conv }), expect: inGroup(),
+    // one member's mark is theirs: another member's view of the message does not change
+    check: async (fx, p, _d, v) => {
+      if (p === 'member') expect(await stateSeenBy(fx, 'gadmin', v.m as string)).toBe('SENT');
+      else expect(await stateSeenBy(fx, 'member', v.m as string)).toBe(v.before);
+    },
   },
   {
     op: 'mutePushes', label: 'group', doc: 'mutation($c:ID!){ mutePushes(conversationId:$c, muted:false) }',
@@ -363,6 +377,9 @@ export const KNOWN_HOLES: Record<string, string> = {
   'importUsers (an admin) # key:USERS_WRITE': 'issue 14 (2): USERS_WRITE key imports an admin',
   'updateUser (make admin) # key:USERS_WRITE': 'issue 14 (2): USERS_WRITE key promotes to admin',
   "updateUser (an admin's password) # key:USERS_WRITE": "issue 14 (2): USERS_WRITE key resets an admin's password",
+  // (6) a member's mark in a group changes the message's state for the others
+  'markMessages (group) # gadmin': "issue 14 (6): markMessages on a group changes others' state",
+  'markMessages (group) # member': "issue 14 (6): markMessages on a group changes others' state",
   // (4) a removed member's changedSince sync shows the current card
   'myGroups (changedSince) # removed': 'issue 14 (4): removed member sees the card as it is now',
 };
