@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_SCOPES } from '../../src/core/admin/scopes.js';
-import { ADMIN_PASSWORD, startTestApp, type GqlResult, type TestApp } from '../helpers/app.js';
+import { ADMIN_PASSWORD, bulkUsers, startTestApp, type GqlResult, type TestApp } from '../helpers/app.js';
 import { USERS, type Principal, type UserName } from './principals.js';
 
 export const PASSWORD = 'password-123';
@@ -137,11 +137,8 @@ export async function setupFixtures(env: Record<string, string> = {}): Promise<F
     );
     return token;
   };
-  const freshUser = async (prefix: string) => {
-    const username = uniq(prefix);
-    const id = (await ok('admin', 'mutation($u:String!,$p:String!){ createUser(input:{username:$u, password:$p}){ id } }', { u: username, p: PASSWORD })).createUser.id;
-    return { id, username, token: await t.login(username, PASSWORD) };
-  };
+  // rows and a session written directly: a password hash per cell would dominate the run time
+  const freshUser = async (prefix: string) => (await bulkUsers(t, uniq(prefix), 1))[0]!;
 
   return {
     t, base, tokens, userIds, group, groupConv: early.conversationId, groupMsg, dmConv: dm.conversationId, dmMsg: dm.id, file, cursor0, icursor0,
