@@ -61,7 +61,7 @@ async function call(c: Case, p: Principal, vars: Record<string, unknown>): Promi
 const classify = (r: GqlResult): Outcome | string => {
   if (!r.errors?.length) return 'ok';
   const code = r.errors[0]!.extensions?.code;
-  return ({ UNAUTHENTICATED: 'unauth', FORBIDDEN: 'forbidden', NOT_FOUND: 'hidden' } as Record<string, Outcome>)[code ?? ''] ?? `${code}: ${r.errors[0]!.message}`;
+  return ({ UNAUTHENTICATED: 'unauth', FORBIDDEN: 'forbidden', NOT_FOUND: 'hidden', BAD_USER_INPUT: 'bad' } as Record<string, Outcome>)[code ?? ''] ?? `${code}: ${r.errors[0]!.message}`;
 };
 
 /** what a client can see of a refusal, with the ids it was given blanked out */

@@ -35,6 +35,13 @@ const deviceOf = async (fx: Fx, p: Principal) => {
 };
 const devicesOf = async (fx: Fx, token: string) =>
   (await fx.t.ok('{ pushSettings { devices { token } } }', {}, token)).pushSettings.devices.map((x: { token: string }) => x.token) as string[];
+/** a fresh group where owner said 'last words' and then destroyed it */
+const destroyedGroup = async (fx: Fx) => {
+  const g = await fx.freshGroup();
+  const c = (await fx.ok('owner', 'mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"last words"}){ conversationId } }', { g })).sendGroupMessage.conversationId;
+  await fx.ok('owner', 'mutation($g:ID!){ destroyGroup(groupId:$g) }', { g });
+  return { g, c };
+};
 /** a group message's state as one member sees it */
 const stateSeenBy = async (fx: Fx, p: UserName, id: string) => {
   const d = await fx.ok(p, 'query($c:ID!){ messages(conversationId:$c, first:200){ nodes { id state } } }', { c: fx.groupConv });
@@ -317,6 +324,21 @@ export const GRAPHQL_CASES: Case[] = [
   {
     op: 'sendGroupMessage', doc: 'mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"hello all"}){ id } }',
     vars: (fx) => ({ g: fx.group }), missing: missingGroup, expect: inGroup(),
+  },
+  {
+    op: 'sendGroupMessage', label: 'destroyed group', doc: 'mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"after the end"}){ id } }',
+    vars: async (fx) => ({ g: (await destroyedGroup(fx)).g }), missing: missingGroup,
+    // read-only history for the last members: they may not post; outsiders learn nothing
+    expect: inGroup({ owner: 'forbidden', gadmin: 'forbidden', member: 'forbidden' }),
+  },
+  {
+    op: 'messages', label: 'destroyed group', doc: 'query($c:ID!){ messages(conversationId:$c, first:5){ nodes { body } } }',
+    vars: async (fx) => ({ c: (await destroyedGroup(fx)).c }), missing: (fx, v) => ({ ...v, c: fx.missing.conv }), expect: inGroup(),
+    check: (_fx, _p, d) => expect(JSON.stringify(d)).toContain('last words'),
+  },
+  {
+    op: 'removeFromGroup', label: 'the owner', doc: 'mutation($g:ID!){ removeFromGroup(groupId:$g, user:"owner"){ id } }',
+    vars: withGroup((g) => ({ g })), missing: missingGroup, expect: inGroup({ owner: 'bad', gadmin: 'forbidden', member: 'forbidden' }),
   },
   {
     op: 'sendTyping', label: 'group', doc: 'mutation($g:ID!){ sendTyping(groupId:$g) }',

@@ -13,9 +13,10 @@ export const PRINCIPALS: Principal[] = ['anon', ...USERS, ...KEYS];
 
 /**
  * ok: answered without errors; unauth: UNAUTHENTICATED; forbidden: FORBIDDEN;
- * hidden: NOT_FOUND, and the same error (code, message, data) as for an id that does not exist.
+ * hidden: NOT_FOUND, and the same error (code, message, data) as for an id that does not exist;
+ * bad: BAD_USER_INPUT (allowed to ask, but the request makes no sense for them).
  */
-export type Outcome = 'ok' | 'unauth' | 'forbidden' | 'hidden';
+export type Outcome = 'ok' | 'unauth' | 'forbidden' | 'hidden' | 'bad';
 export type Row = Record<Principal, Outcome>;
 
 const fill = (o: Partial<Row> & { users?: Outcome; keys?: Outcome }): Row => {
