@@ -19,6 +19,7 @@ beforeAll(async () => {
     const s = await socketLogin(fx.t.app.bridgePort!, u, PASSWORD);
     sockets.push(s);
     ckeys[u] = qckey(u, s.key);
+    if (u === 'stranger') forged = qckey('owner', s.key);
   }
   const g = await fx.ok('owner', 'query($g:ID!,$f:ID!){ group(id:$g){ card { roomName } } file(id:$f){ path } }', { g: fx.group, f: fx.file });
   l = { ...fx, room: g.group.card.roomName, filePath: g.file.path.split('?')[0], adminApiKey: ADMIN_API_KEY };
@@ -28,7 +29,8 @@ afterAll(async () => {
   await l?.close();
 });
 
-const ckeyOf = (p: LegacyPrincipal) => (p === 'self' ? ckeys.owner : p === 'other' ? ckeys.stranger : undefined);
+let forged = '';
+const ckeyOf = (p: LegacyPrincipal) => (p === 'self' ? ckeys.owner : p === 'other' ? ckeys.stranger : p === 'forged' ? forged : undefined);
 
 async function send(p: LegacyPrincipal, r: LegacyRequest) {
   const headers: Record<string, string> = {};

@@ -6,8 +6,9 @@ import { expect } from 'vitest';
 import { rsaEncrypt } from '../helpers/legacy-client.js';
 import { PASSWORD, type Fx } from './fixtures.js';
 
-export type LegacyPrincipal = 'none' | 'other' | 'self' | 'adminKey';
-export const LEGACY_PRINCIPALS: LegacyPrincipal[] = ['none', 'other', 'self', 'adminKey'];
+/** forged: a q_ckey naming owner, built with a stranger's session key */
+export type LegacyPrincipal = 'none' | 'other' | 'self' | 'adminKey' | 'forged';
+export const LEGACY_PRINCIPALS: LegacyPrincipal[] = ['none', 'other', 'self', 'adminKey', 'forged'];
 /** ok: answered; refused: an auth refusal (ckey/ukey errcode, 401/403); hidden: as for a room that does not exist */
 export type LegacyOutcome = 'ok' | 'refused' | 'hidden';
 
@@ -38,7 +39,8 @@ export interface LegacyCase {
 /** the room name of a fresh group (shaped like the shared one) */
 const roomOf = async (l: LegacyFx) =>
   (await l.ok('owner', 'query($g:ID!){ group(id:$g){ card { roomName } } }', { g: await l.freshGroup() })).group.card.roomName as string;
-const row = (none: LegacyOutcome, other: LegacyOutcome, self: LegacyOutcome, adminKey: LegacyOutcome) => ({ none, other, self, adminKey });
+/** a forged q_ckey is worth exactly no credentials */
+const row = (none: LegacyOutcome, other: LegacyOutcome, self: LegacyOutcome, adminKey: LegacyOutcome) => ({ none, other, self, adminKey, forged: none });
 /** q_ckey routes whose request names owner: only owner's q_ckey */
 const ownerOnly = row('refused', 'refused', 'ok', 'refused');
 /** q_ckey routes about the caller alone: any user's q_ckey */
