@@ -58,7 +58,7 @@ export async function setupFixtures(env: Record<string, string> = {}): Promise<F
     SEND_RATE_PER_SEC: '0', LOGIN_ATTEMPTS_PER_MINUTE: '100000', XMPP_PORT: '0', PB_PORT: '0', PRESENCE_EVENT_INTERVAL_MS: '0', DATA_DIR: dataDir, ...env,
   });
   const base = t.url.replace(/\/graphql$/, '');
-  const tokens = { anon: undefined, admin: t.adminToken } as Record<Principal, string | undefined>;
+  const tokens = { anon: undefined, badToken: `stn_${randomBytes(24).toString('base64url')}`, admin: t.adminToken } as Record<Principal, string | undefined>;
   const gql = (p: Principal, doc: string, vars?: Record<string, unknown>, token?: string) => t.gql(doc, vars, token ?? tokens[p]);
   const ok = async (p: Principal, doc: string, vars?: Record<string, unknown>) => {
     const r = await gql(p, doc, vars);

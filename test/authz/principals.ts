@@ -7,9 +7,10 @@ import { API_SCOPES, type ApiScope } from '../../src/core/admin/scopes.js';
 export const USERS = ['owner', 'gadmin', 'member', 'removed', 'stranger', 'admin'] as const;
 export type UserName = (typeof USERS)[number];
 export type KeyName = `key:${ApiScope}`;
-export type Principal = 'anon' | UserName | KeyName;
+/** badToken: a bearer token that was never issued */
+export type Principal = 'anon' | 'badToken' | UserName | KeyName;
 export const KEYS = API_SCOPES.map((s) => `key:${s}` as KeyName);
-export const PRINCIPALS: Principal[] = ['anon', ...USERS, ...KEYS];
+export const PRINCIPALS: Principal[] = ['anon', 'badToken', ...USERS, ...KEYS];
 
 /**
  * ok: answered without errors; unauth: UNAUTHENTICATED; forbidden: FORBIDDEN;
@@ -22,7 +23,7 @@ export type Row = Record<Principal, Outcome>;
 const fill = (o: Partial<Row> & { users?: Outcome; keys?: Outcome }): Row => {
   const row = {} as Row;
   for (const p of PRINCIPALS) {
-    const group = p === 'anon' ? undefined : p.startsWith('key:') ? o.keys : o.users;
+    const group = p === 'anon' ? undefined : p === 'badToken' ? o.anon : p.startsWith('key:') ? o.keys : o.users;
     row[p] = (o[p] ?? group ?? 'unauth') as Outcome;
   }
   return row;
