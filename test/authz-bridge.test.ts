@@ -93,3 +93,21 @@ describe.concurrent('bridge group messages', () => {
     expect(await history()).toContain('member says hi');
   });
 });
+
+// A removal takes effect at once for a connected client: nothing posted after it reaches them.
+describe('a member removed while connected', () => {
+  it('gets no group message posted after the removal', async () => {
+    const { id: g } = await b.freshRoom();
+    const secret = `posted after a live removal ${Math.random().toString(36).slice(2)}`;
+    const marker = `marker ${Math.random().toString(36).slice(2)}`;
+    await b.ok('owner', 'mutation($g:ID!){ sendGroupMessage(input:{groupId:$g, body:"while you are here"}){ id } }', { g });
+    await b.xmpp.member.waitFor((s) => s.is('message') && s.getChildText('body') === 'while you are here');
+    await b.ok('owner', 'mutation($g:ID!){ removeFromGroup(groupId:$g, user:"member"){ id } }', { g });
+    await b.ok('owner', 'mutation($g:ID!,$b:String!){ sendGroupMessage(input:{groupId:$g, body:$b}){ id } }', { g, b: secret });
+    await b.ok('admin', 'mutation($b:String!){ sendMessage(input:{to:"member", body:$b}){ id } }', { b: marker });
+    await b.xmpp.member.waitFor((s) => s.is('message') && s.getChildText('body') === marker);
+    // the gadmin, still a member, did get it: the message was delivered, just not to the removed
+    await b.xmpp.gadmin.waitFor((s) => s.is('message') && s.getChildText('body') === secret);
+    expect(b.xmpp.member.stanzas.map((s) => s.toString()).join('\n')).not.toContain(secret);
+  });
+});
