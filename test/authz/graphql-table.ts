@@ -42,6 +42,12 @@ const destroyedGroup = async (fx: Fx) => {
   await fx.ok('owner', 'mutation($g:ID!){ destroyGroup(groupId:$g) }', { g });
   return { g, c };
 };
+/** an admin user nobody else uses */
+const freshAdmin = async (fx: Fx) => {
+  const u = await fx.freshUser('adm');
+  await fx.ok('admin', 'mutation($id:ID!){ updateUser(id:$id, input:{isAdmin:true}){ id } }', { id: u.id });
+  return u.id;
+};
 /** a group message's state as one member sees it */
 const stateSeenBy = async (fx: Fx, p: UserName, id: string) => {
   const d = await fx.ok(p, 'query($c:ID!){ messages(conversationId:$c, first:200){ nodes { id state } } }', { c: fx.groupConv });
@@ -203,12 +209,12 @@ export const GRAPHQL_CASES: Case[] = [
     vars: async (fx) => ({ id: (await fx.freshUser('mk')).id }), expect: scoped(null),
   },
   {
+    op: 'updateUser', label: 'freeze an admin', doc: 'mutation($id:ID!){ updateUser(id:$id, input:{frozen:true}){ id } }',
+    vars: async (fx) => ({ id: await freshAdmin(fx) }), expect: scoped(null),
+  },
+  {
     op: 'updateUser', label: "an admin's password", doc: 'mutation($id:ID!){ updateUser(id:$id, input:{password:"taken-over-1"}){ id } }',
-    vars: async (fx) => {
-      const u = await fx.freshUser('adm');
-      await fx.ok('admin', 'mutation($id:ID!){ updateUser(id:$id, input:{isAdmin:true}){ id } }', { id: u.id });
-      return { id: u.id };
-    },
+    vars: async (fx) => ({ id: await freshAdmin(fx) }),
     expect: scoped(null),
   },
 
@@ -416,6 +422,7 @@ export const KNOWN_HOLES: Record<string, string> = {
   'importUsers (an admin) # key:USERS_WRITE': 'issue 14 (2): USERS_WRITE key imports an admin',
   'updateUser (make admin) # key:USERS_WRITE': 'issue 14 (2): USERS_WRITE key promotes to admin',
   "updateUser (an admin's password) # key:USERS_WRITE": "issue 14 (2): USERS_WRITE key resets an admin's password",
+  'updateUser (freeze an admin) # key:USERS_WRITE': 'issue 14 (2): USERS_WRITE key freezes an admin',
   // (6) a member's mark in a group changes the message's state for the others
   'markMessages (group) # gadmin': "issue 14 (6): markMessages on a group changes others' state",
   'markMessages (group) # member': "issue 14 (6): markMessages on a group changes others' state",
