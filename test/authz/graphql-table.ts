@@ -135,6 +135,14 @@ export const GRAPHQL_CASES: Case[] = [
     },
   },
   {
+    op: 'search', label: 'shared groups', doc: '{ search(query:"owner", kinds:[SHARED_GROUP], first:100){ edges { node { ... on SharedGroupSearchHit { group { name } } } } } }',
+    expect: anyUser(),
+    check: (_fx, p, d) => {
+      if (p === 'owner') return; // "groups you share with people": not with yourself
+      expect(JSON.stringify(d).includes('authz-shared-group')).toBe(!outsider(p));
+    },
+  },
+  {
     op: 'search', label: 'files', doc: '{ search(query:"quarterly", kinds:[FILE]){ edges { node { __typename } } } }', expect: anyUser(),
     // the shared file was sent in the group after `removed` left it
     check: (_fx, p, d) => expect(d.search.edges.length > 0).toBe(!outsider(p)),
