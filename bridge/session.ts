@@ -16,7 +16,7 @@ const MAX_PENDING = 1000;
 export interface Transport {
   /** writes serialized XML (one stanza per call: WebSocket frames carry one each) */
   write(xml: string): void;
-  /** a transport that carries no XML (Startalk's protobuf) takes the stanza itself */
+  /** a transport that carries no XML (Startalk's protobuf), or frames each stanza (WebSocket), takes the stanza itself */
   send?(stanza: Element): void;
   /** ends the stream in the transport's own way (protobuf: StreamEnd) instead of <stream:error> */
   end?(condition: string, text?: string): void;
@@ -64,6 +64,12 @@ export class Session {
   deviceId: string | null = null;
   /** msgIds this session sent itself: their echo is not delivered back to it */
   readonly sentHere = new Set<string>();
+  /**
+   * Read marks ("<state>:<msgId>", echo.ts) and revokes (msgIds) this session sent itself:
+   * COMPAT: Startalk copies them to the user's *other* sessions only (qtalk_c2s carbons).
+   */
+  readonly marksHere = new Set<string>();
+  readonly revokesHere = new Set<string>();
   closed = false;
   private headerSent = false;
   private chain: Promise<void> = Promise.resolve();

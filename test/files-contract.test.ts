@@ -332,8 +332,10 @@ describe('aborted uploads', () => {
     req.on('error', () => {});
     req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`);
     req.write(randomBytes(50_000));
-    await sleep(200);
-    expect((await store.leftovers()).length).toBe(1); // the temp file being written
+    // the temp file being written (waited for: on a loaded machine the server may take a while)
+    const started = Date.now() + 10_000;
+    while ((await store.leftovers()).length === 0 && Date.now() < started) await sleep(50);
+    expect((await store.leftovers()).length).toBe(1);
     req.destroy();
     const until = Date.now() + 5000;
     while ((await store.leftovers()).length && Date.now() < until) await sleep(50);

@@ -84,7 +84,7 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     wss.on('connection', (socket) => {
       if (wss.clients.size > limits.maxWsConnections) socket.close(1013, 'too many connections');
     });
-    const disposable = useServer<Record<string, unknown>, { session?: AuthSession | null; apiKey?: ApiKeyInfo | null }>(
+    const disposable = useServer<Record<string, unknown>, { session?: AuthSession | null; apiKey?: ApiKeyInfo | null; token?: string }>(
       {
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
@@ -96,11 +96,23 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
           }
           const auth = await authenticate(core, token);
           if (!auth) return false; // closes with 4403 Forbidden
+          ctx.extra.token = token;
           ctx.extra.session = auth.session;
           ctx.extra.apiKey = auth.apiKey;
           return true;
         },
         onSubscribe: async (ctx, _id, payload) => {
+          if (ctx.extra.token) {
+            // Each operation re-checks the connection's token (cached): a revoked session or key,
+            // or a demoted admin, cannot keep starting operations on a socket opened before.
+            const auth = await authenticate(core, ctx.extra.token);
+            if (!auth) {
+              ctx.extra.socket.close(4403, 'Forbidden');
+              return [new GraphQLError('the session has ended', { extensions: { code: 'UNAUTHENTICATED' } })];
+            }
+            ctx.extra.session = auth.session;
+            ctx.extra.apiKey = auth.apiKey;
+          }
           const { schema: s, execute, contextFactory, parse, validate } = yoga.getEnveloped({
             ...ctx,
             req: ctx.extra.request,

@@ -12,6 +12,7 @@ import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
 import type { Config } from './config.js';
+import proxyaddr from 'proxy-addr';
 import { createLogger, type Logger } from './logger.js';
 
 export interface App {
@@ -45,6 +46,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dbPoolSize: config.dbPoolSize,
     meili: config.meili,
     webhookTimeoutMs: config.webhooks.timeoutMs,
+    webhookPolicy: config.webhooks.allow,
     pushGateway: config.push.gatewayUrl ? { url: config.push.gatewayUrl, secret: config.push.secret, timeoutMs: 10_000 } : undefined,
     minio: config.files.minio,
     filesUrlSecret: config.files.urlSecret,
@@ -92,7 +94,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     },
     webhooks: {
       pollMs: config.webhooks.pollMs, maxAttempts: config.webhooks.maxAttempts, retryBaseMs: config.webhooks.retryBaseMs,
-      retryMaxMs: config.webhooks.retryMaxMs, batchSize: config.webhooks.batchSize,
+      retryMaxMs: config.webhooks.retryMaxMs, batchSize: config.webhooks.batchSize, allow: config.webhooks.allow,
       onError: (err) => logger.error({ err }, 'webhook worker error'),
     },
   });
@@ -106,7 +108,10 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   });
 
   // The navigation advertises the ports actually listened on (set in listen()).
-  const nav = { publicUrl: config.publicUrl, xmppPort: null as number | null, pbPort: null as number | null, version: 1 };
+  const nav = {
+    publicUrl: config.publicUrl, trustProxy: trustProxy(config.trustProxy),
+    xmppPort: null as number | null, pbPort: null as number | null, version: 1,
+  };
   const legacy = createLegacyEdge({
     core, domain: config.domain, maxBodyBytes: config.limits.maxRequestBytes,
     log: { error: (o, m) => logger.error(o, m) },
@@ -198,4 +203,11 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     },
   };
   return app;
+}
+
+/** TRUST_PROXY as a predicate on (peer address, hops from us), as proxy-addr and Express use it. */
+function trustProxy(t: Config['trustProxy']): ((addr: string, hop: number) => boolean) | undefined {
+  if (!t) return undefined;
+  if ('hops' in t) return (_addr, hop) => hop < t.hops;
+  return proxyaddr.compile(t.addresses);
 }
