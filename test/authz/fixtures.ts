@@ -55,7 +55,7 @@ export function missingLike(id: string): string {
 export async function setupFixtures(env: Record<string, string> = {}): Promise<Fx> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stn-authz-'));
   const t = await startTestApp({
-    SEND_RATE_PER_SEC: '0', LOGIN_ATTEMPTS_PER_MINUTE: '100000', XMPP_PORT: '0', PB_PORT: '0', PRESENCE_EVENT_INTERVAL_MS: '0', DATA_DIR: dataDir, ...env,
+    SEND_RATE_PER_SEC: '0', LOGIN_ATTEMPTS_PER_MINUTE: '100000', XMPP_PORT: '0', PB_PORT: '0', PRESENCE_EVENT_INTERVAL_MS: '0', WEBHOOK_ALLOW_HOSTS: '127.0.0.1', DATA_DIR: dataDir, ...env,
   });
   const base = t.url.replace(/\/graphql$/, '');
   const tokens = { anon: undefined, badToken: `stn_${randomBytes(24).toString('base64url')}`, admin: t.adminToken } as Record<Principal, string | undefined>;
