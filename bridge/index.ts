@@ -25,7 +25,7 @@ import { mucRegister } from './modules/muc-register.js';
 import { mucUserMucs } from './modules/muc-user-mucs.js';
 import { sasl } from './modules/sasl.js';
 import { sessionKey } from './modules/session-key.js';
-import { Router } from './router.js';
+import { Router, type Module } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
 import { loadStartalkKey } from '../src/core/accounts/startalk-rsa.js';
 import { createPbTransport } from './transports/pb/index.js';
@@ -58,17 +58,22 @@ export interface Bridge {
   closeAll(): void;
 }
 
-export function createBridge(opts: BridgeOptions): Bridge {
-  const router = new Router();
-  // Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat states) before chat;
-  // groupchat claims revoke and typing addressed to rooms before the 1:1 modules.
-  for (const m of [
+/**
+ * The modules in routing order (the authorization matrix, test/authz-bridge.test.ts, lists their
+ * IQ handlers here). Order matters: readmark and typing claim bodiless chat stanzas (receipts, chat
+ * states) before chat; groupchat claims revoke and typing addressed to rooms before the 1:1 modules.
+ */
+export function bridgeModules(): Module[] {
+  return [
     sasl(), bind(), sessionKey(), presence(), readmark(), groupchatModule(), typingModule(), chat(), revoke(),
     mucCreate(), mucInvite(), mucRegister(), mucLeave(), mucAdmin(), mucOwner(), mucUserMucs(),
     ping(), disco(), roster(), mam(), carbons(),
-  ]) {
-    router.use(m);
-  }
+  ];
+}
+
+export function createBridge(opts: BridgeOptions): Bridge {
+  const router = new Router();
+  for (const m of bridgeModules()) router.use(m);
   const sessions = new SessionRegistry();
   const startalkKey = loadStartalkKey(opts.startalkKeyFile);
   if (startalkKey.isDefault) {

@@ -44,7 +44,8 @@ export function roomNameIn(session: Session, to: string | undefined): string | n
 export async function groupOf(session: Session, stanza: Element): Promise<string | null> {
   const name = roomNameIn(session, stanza.attrs.to);
   const id = name ? await session.ctx.core.groups.idByRoomName(name) : null;
-  if (!id) session.send(stanzaError(stanza, 'cancel', 'item-not-found', 'no such room'));
+  // the core's words for a group the caller is not in: an unknown room and someone else's answer alike
+  if (!id) session.send(stanzaError(stanza, 'cancel', 'item-not-found', 'group not found'));
   return id;
 }
 

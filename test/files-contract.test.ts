@@ -82,7 +82,7 @@ describe.each(STORES)('files on %s', (storeName) => {
     const tk = await request(alice.token, 'a.bin', bytes.length, 'application/octet-stream');
     expect((await put(tk, bytes, 'application/octet-stream')).status).toBeLessThan(300);
     const byBob = await t.gql(COMPLETE, { id: tk.uploadId, h: sha256(bytes) }, bob.token);
-    expect(byBob.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(byBob.errors?.[0]?.extensions?.code).toBe('NOT_FOUND'); // someone else's upload looks like none
     const wrong = await t.gql(COMPLETE, { id: tk.uploadId, h: sha256(Buffer.from('other')) }, alice.token);
     expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'HASH_MISMATCH' });
     expect(await store.objects()).not.toContain(sha256(bytes));

@@ -4,7 +4,7 @@ import { notFound } from '../../src/core/errors.js';
 import type { Session } from '../session.js';
 import type { Module } from '../router.js';
 import { bareOf, errorReply, groupOf, MUC, roomResult } from '../rooms.js';
-import { el, stanzaError } from '../xml.js';
+import { el } from '../xml.js';
 
 /** The group for a current member of a live group; NOT_FOUND otherwise. */
 async function live(session: Session, groupId: string) {
@@ -38,10 +38,12 @@ export function mucRegister(): Module {
         const groupId = await groupOf(session, iq);
         if (!groupId) return true;
         // COMPAT: Startalk lets anyone register into any room they can name; here rooms are
-        // members-only (a member invites), so only a member's (harmless) re-registration succeeds.
-        const member = await live(session, groupId).then(() => true, () => false);
-        if (!member) {
-          session.send(stanzaError(iq, 'auth', 'registration-required', 'ask a member to invite you'));
+        // members-only (a member invites), so only a member's (harmless) re-registration succeeds;
+        // anyone else gets what an unknown room gets.
+        try {
+          await live(session, groupId);
+        } catch (err) {
+          session.send(errorReply(session, iq, err));
           return true;
         }
         session.send(roomResult(session, iq, MUC.register, el('set_register')));

@@ -92,7 +92,11 @@ export function groupRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
             ...(str(it, 'pic') !== undefined ? { pictureUrl: str(it, 'pic') } : {}),
           };
           // The core announces the change; the bridge turns it into the group-card presence for members.
-          const { card } = await core.groups.updateCard(user, id, patch);
+          const { card } = await core.groups.updateCard(user, id, patch).catch((err) => {
+            // Not a member: the same answer as an unknown room.
+            if ((err as { code?: string }).code === 'NOT_FOUND') throw new LegacyError(ERR.NOT_FOUND, 'no such group');
+            throw err;
+          });
           out.push({ muc_name: roomJid(card), version: String(card.version), show_name: card.name, muc_title: card.topic ?? '', muc_desc: card.description ?? '' });
         }
         return out;

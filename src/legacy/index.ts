@@ -12,7 +12,7 @@ import { fileRoutes } from './files.js';
 import { navRoutes } from './nav.js';
 import { userRoutes } from './users.js';
 import { roomNames } from './rooms.js';
-import { LegacyRouter, type LegacyDeps } from './router.js';
+import { LegacyRouter, type LegacyDeps, type LegacyRoute } from './router.js';
 import { searchRoutes } from './search.js';
 
 export type { LegacyDeps } from './router.js';
@@ -22,18 +22,17 @@ export interface LegacyEdge {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
-  const router = new LegacyRouter(deps);
-  router.add(...navRoutes(deps, deps.nav));
-  router.add(...loginRoutes(deps, deps.startalkKey));
+/** Every route of the edge (the authorization matrix, test/authz-legacy.test.ts, lists them here). */
+export function legacyRoutes(deps: LegacyDeps): LegacyRoute[] {
   const rooms = roomNames(deps.core, deps.domain);
-  router.add(...historyRoutes(deps, rooms));
-  router.add(...userRoutes(deps));
-  router.add(...groupRoutes(deps, rooms));
-  router.add(...clientConfigRoutes(deps));
-  router.add(...adminRoutes(deps, rooms));
-  router.add(...pushRoutes(deps));
-  router.add(...fileRoutes(deps));
-  router.add(...searchRoutes(deps));
+  return [
+    ...navRoutes(deps, deps.nav), ...loginRoutes(deps, deps.startalkKey), ...historyRoutes(deps, rooms), ...userRoutes(deps),
+    ...groupRoutes(deps, rooms), ...clientConfigRoutes(deps), ...adminRoutes(deps, rooms), ...pushRoutes(deps),
+    ...fileRoutes(deps), ...searchRoutes(deps),
+  ];
+}
+
+export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
+  const router = new LegacyRouter(deps).add(...legacyRoutes(deps));
   return { handle: (req, res) => router.handle(req, res) };
 }

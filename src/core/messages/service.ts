@@ -164,6 +164,8 @@ export class MessageService {
     if (!/^\d{1,19}$/.test(upTo)) badField('upTo', 'is not a message id');
     const conv = await this.conversationFor(actor, groupId);
     if (conv.kind !== 'group') throw notFound('group not found');
+    // a message of this group: not another conversation's, nor a position past its end
+    if ((await this.store.messagesBySeq(conv.id, [upTo])).length === 0) throw notFound('message not found');
     await this.store.setReadPointer(actor.id, conv.id, upTo);
   }
 
@@ -196,8 +198,10 @@ export class MessageService {
 
   private async findConversationOf(actor: User, seq: string): Promise<ConversationId> {
     const m = await this.store.messageBySeq(seq);
-    if (!m) throw notFound('message not found');
-    return (await this.conversationFor(actor, m.conversationId)).id;
+    const conv = m ? await this.conversation(m.conversationId) : null;
+    // the same answer for a message of someone else's conversation as for no message at all
+    if (!conv || !conv.memberIds.includes(actor.id)) throw notFound('message not found');
+    return conv.id;
   }
 
   /**
