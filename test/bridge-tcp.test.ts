@@ -57,7 +57,7 @@ describe('XMPP over TCP', () => {
     expect(b.c.jid?.toString()).toBe('yuri@localhost/tok');
     await expect(login('xena', 'wrong-password')).rejects.toThrow(/not-authorized/);
     // Startalk clients: RSA(Startalk's published public key, JSON {p,u,a,d})
-    const pub = readFileSync(new URL('../src/core/accounts/keys/startalk-default-public.pem', import.meta.url));
+    const pub = readFileSync(new URL('../src/startalk/keys/startalk-default-public.pem', import.meta.url));
     const rsa = (json: object) =>
       publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(JSON.stringify(json))).toString('base64');
     const s = await login('xena', rsa({ p: 'password-123', u: 'xena', a: 'testapp', d: '2026-11-27 06:00:00' }), 'stk');

@@ -2,7 +2,7 @@
 import type { AuthSession } from '../../src/core/accounts/types.js';
 import type { Module } from '../router.js';
 import type { Session } from '../session.js';
-import { decryptStartalkPassword } from '../../src/core/accounts/startalk-rsa.js';
+import { decryptStartalkPassword } from '../../src/startalk/rsa.js';
 import { el, NS } from '../xml.js';
 
 const failure = (condition: string, text?: string) =>

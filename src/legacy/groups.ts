@@ -2,6 +2,7 @@
 // get_increment_mucs, get_user_increment_muc_vcard, get_muc_vcard, set_muc_vcard.
 import type { User } from '../core/accounts/types.js';
 import type { GroupCard } from '../core/groups/types.js';
+import { conferenceHost, roomJid } from '../startalk/address.js';
 import { withExtra, type LegacyDeps, type LegacyRoute } from './router.js';
 import { ERR, LegacyError, str } from './http.js';
 import type { RoomNames } from './rooms.js';
@@ -12,10 +13,10 @@ const MAX_CARDS = 1000;
 
 export function groupRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
   const { core } = deps;
-  const conference = `conference.${deps.domain}`;
-  const roomJid = (c: GroupCard) => `${c.roomName}@${conference}`;
+  const conference = conferenceHost(deps.domain);
+  const roomJidOf = (c: GroupCard) => roomJid(c.roomName, deps.domain);
   /** COMPAT: MN room JID, SN name, MD description, MT title (topic), MP picture, VS version. */
-  const vcard = (c: GroupCard) => ({ MN: roomJid(c), SN: c.name, MD: c.description ?? '', MT: c.topic ?? '', MP: c.pictureUrl ?? '', VS: String(c.version) });
+  const vcard = (c: GroupCard) => ({ MN: roomJidOf(c), SN: c.name, MD: c.description ?? '', MT: c.topic ?? '', MP: c.pictureUrl ?? '', VS: String(c.version) });
   /** Changes since a time in ms (0 or absent: the current list). */
   const changes = async (user: User, t: unknown) => {
     const ms = Number(t ?? 0);
@@ -97,7 +98,7 @@ export function groupRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
             if ((err as { code?: string }).code === 'NOT_FOUND') throw new LegacyError(ERR.NOT_FOUND, 'no such group');
             throw err;
           });
-          out.push({ muc_name: roomJid(card), version: String(card.version), show_name: card.name, muc_title: card.topic ?? '', muc_desc: card.description ?? '' });
+          out.push({ muc_name: roomJidOf(card), version: String(card.version), show_name: card.name, muc_title: card.topic ?? '', muc_desc: card.description ?? '' });
         }
         return out;
       },

@@ -1,6 +1,7 @@
 // Group <-> Startalk room addresses for the legacy edge: rooms live at conference.<domain>,
 // named by the core group's room name (create_muc's uuid, or generated; cached by the core).
 import type { Core } from '../core/index.js';
+import { conferenceHost } from '../startalk/address.js';
 
 export interface RoomNames {
   /** the room of a group: its name (JID local part) and conference domain */
@@ -10,7 +11,7 @@ export interface RoomNames {
 }
 
 export function roomNames(core: Core, domain: string): RoomNames {
-  const conference = `conference.${domain}`;
+  const conference = conferenceHost(domain);
   return {
     of: async (groupId) => ({ name: (await core.groups.roomNameOf(groupId)) ?? groupId, domain: conference }),
     group: (name) => core.groups.idByRoomName(name),

@@ -5,6 +5,7 @@
 import type { User } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 import type { SearchHit, SearchKind } from '../core/search/types.js';
+import { roomJid, userJid } from '../startalk/address.js';
 import { ckeyFrom, verifyCKey } from './ckey.js';
 import { ERR, LegacyError, num, str } from './http.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
@@ -77,7 +78,7 @@ function userInfo(h: SearchHit) {
   if (h.kind !== 'user') return {};
   const u = h.user;
   return {
-    uri: `${u.username}@${u.domain}`, name: u.displayName, label: u.department ?? '', content: u.department ?? '',
+    uri: userJid(u), name: u.displayName, label: u.department ?? '', content: u.department ?? '',
     icon: u.avatarUrl ?? '', qtalkname: u.username,
   };
 }
@@ -85,20 +86,20 @@ function userInfo(h: SearchHit) {
 function groupInfo(h: SearchHit, domain: string, content: string) {
   if (h.kind !== 'group' && h.kind !== 'sharedGroup') return {};
   const c = h.card;
-  return { uri: `${c.roomName}@conference.${domain}`, name: c.name, label: c.topic ?? '', content: content || (c.topic ?? ''), icon: c.pictureUrl ?? '' };
+  return { uri: roomJid(c.roomName, domain), name: c.name, label: c.topic ?? '', content: content || (c.topic ?? ''), icon: c.pictureUrl ?? '' };
 }
 
 async function messageInfo(deps: LegacyDeps, hits: SearchHit[]) {
   const ids = hits.flatMap((h) => (h.kind === 'message' || h.kind === 'file' ? [h.match.message.senderId, h.match.peerId ?? ''] : []));
   const users = await deps.core.accounts.usersByIds([...new Set(ids.filter(Boolean))]);
-  const jid = (id: string) => (users.get(id) ? `${users.get(id)!.username}@${users.get(id)!.domain}` : '');
+  const jid = (id: string) => (users.get(id) ? userJid(users.get(id)!) : '');
   return hits.flatMap((h) => {
     if (h.kind !== 'message' && h.kind !== 'file') return [];
     const { message: m, peerId, groupName, conversationKind } = h.match;
     const direct = conversationKind === 'direct';
     const file = h.kind === 'file' ? fileOf(m.body) : null;
     return [{
-      uri: direct ? jid(peerId ?? '') : `${h.match.roomName ?? m.conversationId}@conference.${deps.domain}`,
+      uri: direct ? jid(peerId ?? '') : roomJid(h.match.roomName ?? m.conversationId, deps.domain),
       name: direct ? (users.get(peerId ?? '')?.displayName ?? '') : (groupName ?? ''),
       label: users.get(m.senderId)?.displayName ?? '',
       content: file?.name ?? h.highlights[0]?.value ?? m.body,

@@ -7,7 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
-import { loadStartalkKey } from '../core/accounts/startalk-rsa.js';
+import { loadStartalkKey } from '../startalk/rsa.js';
 import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
@@ -115,11 +115,16 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     publicUrl: config.publicUrl, trustProxy: trustProxy(config.trustProxy),
     xmppPort: null as number | null, pbPort: null as number | null, version: 1,
   };
+  // Startalk's RSA key, loaded once for both edges that read Startalk logins (bridge SASL, legacy qtlogin).
+  const startalkKey = loadStartalkKey(config.startalkRsaKeyFile);
+  if (startalkKey.isDefault) {
+    logger.warn({}, "Startalk logins use Startalk's published default RSA key: set STARTALK_RSA_PRIVATE_KEY_FILE for a private pair");
+  }
   const legacy = createLegacyEdge({
     core, domain: config.domain, maxBodyBytes: config.limits.maxRequestBytes,
     log: { error: (o, m) => logger.error(o, m) },
     nav,
-    startalkKey: loadStartalkKey(config.startalkRsaKeyFile),
+    startalkKey,
     adminApiKey: config.adminApiKey,
     adminPath: config.adminHttpPath,
   });
@@ -150,7 +155,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   const ws = gql.attachWebSocket();
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes, stanzasPerSec: config.limits.xmppStanzasPerSec,
-    maxConnections: config.limits.maxXmppConnections, startalkKeyFile: config.startalkRsaKeyFile,
+    maxConnections: config.limits.maxXmppConnections, startalkKey,
     plainPolicy: config.xmppPlain,
     tls: config.xmppTls && { cert: readFileSync(config.xmppTls.certFile, 'utf8'), key: readFileSync(config.xmppTls.keyFile, 'utf8') },
     log: { warn: (o, m) => logger.warn(o, m) },
