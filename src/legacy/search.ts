@@ -6,6 +6,7 @@ import type { User } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 import type { SearchHit, SearchKind } from '../core/search/types.js';
 import { roomJid, userJid } from '../startalk/address.js';
+import { parseFileMessageJson } from '../startalk/file-message.js';
 import { ckeyFrom, verifyCKey } from './ckey.js';
 import { ERR, LegacyError, num, str } from './http.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
@@ -115,10 +116,7 @@ async function messageInfo(deps: LegacyDeps, hits: SearchHit[]) {
 
 /** Startalk file bodies are JSON with FileName and HttpUrl. */
 function fileOf(body: string): { name: string; url: string } | null {
-  try {
-    const j = JSON.parse(body) as { FileName?: unknown; HttpUrl?: unknown };
-    return { name: typeof j.FileName === 'string' ? j.FileName : body, url: typeof j.HttpUrl === 'string' ? j.HttpUrl : '' };
-  } catch {
-    return null;
-  }
+  const j = parseFileMessageJson(body);
+  if (!j) return null;
+  return { name: typeof j.FileName === 'string' ? j.FileName : body, url: typeof j.HttpUrl === 'string' ? j.HttpUrl : '' };
 }

@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
+import { startalkFileMessages } from '../startalk/file-message.js';
 import { loadStartalkKey } from '../startalk/rsa.js';
 import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
@@ -92,6 +93,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     files: {
       maxBytes: config.files.maxBytes, uploadTtlSec: config.files.uploadTtlSeconds, downloadTtlSec: config.files.downloadTtlSeconds,
       publicUrls: config.files.publicUrls, urlSecret: storage.filesUrlSecret, publicBase: config.publicUrl,
+      messageFormat: startalkFileMessages,
     },
     webhooks: {
       pollMs: config.webhooks.pollMs, maxAttempts: config.webhooks.maxAttempts, retryBaseMs: config.webhooks.retryBaseMs,
