@@ -4,7 +4,7 @@
 // sent over XMPP with extendInfo and backupinfo comes back with both through MAM, the
 // room's copy and the legacy HTTP history.
 import { constants, publicEncrypt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { xml } from '@xmpp/client';
 import { parse as parseXml, type Element } from 'ltx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,28 @@ describe('RSA password forms', () => {
     expect(rsaDecrypt(encrypt('plain-password'), key)?.toString()).toBe('plain-password');
     expect(decryptStartalkPassword('password-123', key)).toBeNull();
     expect(decryptStartalkPassword(encrypt('{"u":"no p"}'), key)).toBeNull();
+  });
+});
+
+describe('layering', () => {
+  const root = new URL('../', import.meta.url);
+  const files = (dir: string): string[] => readdirSync(new URL(dir, root), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.includes('generated/')).map((f) => `${dir}${f}`);
+  const imports = (file: string) => [...readFileSync(new URL(file, root), 'utf8').matchAll(/^import (type )?[^'"]*from '([^']+)'/gm)]
+    .map((m) => ({ typeOnly: !!m[1], from: m[2]! }));
+
+  it('the core and storage never import src/startalk; src/startalk imports only core types and libraries', () => {
+    const wrong: string[] = [];
+    for (const f of [...files('src/core/'), ...files('src/storage/')]) {
+      for (const i of imports(f)) if (i.from.includes('/startalk/')) wrong.push(`${f} -> ${i.from}`);
+    }
+    for (const f of files('src/startalk/')) {
+      for (const i of imports(f)) {
+        if (!i.from.startsWith('.')) continue; // node: and npm libraries
+        if (!i.from.startsWith('./') && !(i.from.startsWith('../core/') && i.typeOnly)) wrong.push(`${f} -> ${i.from}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
 // else the user's whole 1:1 archive. Archive ids are the core's message ids.
 import type { Element } from 'ltx';
 import type { Message } from '../../src/core/messages/types.js';
-import { userJid } from '../../src/startalk/address.js';
+import { localPart, userJid } from '../../src/startalk/address.js';
 import { storedBody } from '../../src/startalk/body.js';
 import type { Module } from '../router.js';
 import type { Session } from '../session.js';
@@ -42,7 +42,7 @@ export function mam(): Module {
             ? { beforeSeq: beforeId, limit: max, from: 'newest' as const }
             : { afterSeq: after, limit: max, from: 'oldest' as const };
           const page = withJid
-            ? await core.messages.history(session.user!, (await core.messages.directWith(session.user!, bare(withJid).split('@', 1)[0]!)).id, range)
+            ? await core.messages.history(session.user!, (await core.messages.directWith(session.user!, localPart(bare(withJid)))).id, range)
             : await core.messages.archive(session.user!, range);
           const msgs = backward ? [...page.messages].reverse() : page.messages;
           for (const m of msgs) await sendResult(session, query.attrs.queryid, m);

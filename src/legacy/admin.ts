@@ -4,7 +4,7 @@
 import { parse as parseXml, type Element } from 'ltx';
 import type { User } from '../core/accounts/types.js';
 import type { Message } from '../core/messages/types.js';
-import { isRoomAddress, userAddress } from '../startalk/address.js';
+import { isRoomAddress, localPart, userAddress } from '../startalk/address.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
 import { ERR, LegacyError, required, str } from './http.js';
 import type { RoomNames } from './rooms.js';
@@ -20,7 +20,7 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
   const at = (action: string) => `${deps.adminPath}/${action}`;
   const user = (name: string, host?: string) => core.accounts.findByAddress(userAddress(name, host ?? name.split('@')[1] ?? deps.domain));
   const group = async (name: string) => {
-    const id = await rooms.group(name.split('@', 1)[0]!);
+    const id = await rooms.group(localPart(name));
     if (!id) throw new LegacyError(ERR.NOT_FOUND, 'no such group');
     return id;
   };
@@ -74,7 +74,7 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
       auth: 'admin',
       handle: async ({ body }) => {
         const owner = await user(required(body, 'muc_owner'));
-        const state = await core.groups.createRoom(owner, required(body, 'muc_id').split('@', 1)[0]!);
+        const state = await core.groups.createRoom(owner, localPart(required(body, 'muc_id')));
         const name = str(body, 'muc_name');
         const desc = str(body, 'desc');
         if (name || desc) await core.groups.updateCard(owner, state.card.id, { ...(name ? { name } : {}), ...(desc ? { description: desc } : {}) });

@@ -6,6 +6,7 @@ import type { User, UserId } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 import type { Message } from '../core/messages/types.js';
 import type { TimedMessage } from '../core/sync/service.js';
+import type { LegacyRoom } from './rooms.js';
 import { userJid } from '../startalk/address.js';
 import { bodyJson } from '../startalk/body.js';
 
@@ -65,15 +66,15 @@ export async function renderDirect(core: Core, viewer: User, page: TimedMessage[
 
 /** Group items: muc (room name), nick (sender's display name), host (sender's domain), t. */
 export async function renderGroup(
-  core: Core, page: TimedMessage[], room: (groupId: string) => Promise<{ name: string; domain: string }>,
+  core: Core, page: TimedMessage[], room: (groupId: string) => Promise<LegacyRoom>,
 ): Promise<Rendered[]> {
   const users = await usersOf(core, page.map(({ message }) => message.senderId));
-  const rooms = new Map<string, { name: string; domain: string }>();
+  const rooms = new Map<string, LegacyRoom>();
   for (const { message } of page) if (!rooms.has(message.conversationId)) rooms.set(message.conversationId, await room(message.conversationId));
   return page.map(({ message: m, t }) => {
     const from = users.get(m.senderId)!;
     const r = rooms.get(m.conversationId)!;
-    const roomJid = `${r.name}@${r.domain}`;
+    const roomJid = r.jid;
     const bare = userJid(from);
     const item = renderStanza(m, from, `${roomJid}/${from.displayName || bare}`, roomJid, 'groupchat');
     // COMPAT: Android reads the sender from sendjid/realfrom, never from the resource (§14).

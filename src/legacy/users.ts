@@ -1,6 +1,6 @@
 // Users, cards, status and profile (../shared/startalk/PROTOCOL.md §6.3, §13 A.8).
 import type { User } from '../core/accounts/types.js';
-import { userAddress, userJid } from '../startalk/address.js';
+import { localPart, userAddress, userJid } from '../startalk/address.js';
 import { RAW, type LegacyDeps, type LegacyRoute } from './router.js';
 import { ERR, LegacyError, sendJson, str } from './http.js';
 
@@ -116,7 +116,7 @@ export function userRoutes(deps: LegacyDeps): LegacyRoute[] {
         for (const it of items.slice(0, 10)) {
           const name = str(it, 'user');
           // COMPAT: the list form allowed any user; only one's own profile can be set here.
-          if (name && name.split('@', 1)[0]!.toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
+          if (name && localPart(name).toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
           const u = await core.accounts.updateProfile(user, {
             ...(str(it, 'mood') !== undefined ? { mood: str(it, 'mood') } : {}),
             ...(str(it, 'url') !== undefined ? { avatarUrl: str(it, 'url') } : {}),

@@ -60,3 +60,9 @@ export function roomNameOf(jid: string | undefined, domain: string): string | nu
 export function isRoomAddress(jid: string): boolean {
   return jid.includes('@conference.');
 }
+
+/** The local part of "user", "user@host" or "user@host/resource" (COMPAT: Startalk clients send any of them). */
+export function localPart(nameOrJid: string): string {
+  const at = nameOrJid.indexOf('@');
+  return at < 0 ? nameOrJid : nameOrJid.slice(0, at);
+}
