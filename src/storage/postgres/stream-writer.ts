@@ -10,6 +10,7 @@ import type { Announced, DomainEvent, Frame } from '../../core/events/types.js';
 import type { Announce, InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
 import { MAX_PER_MS } from '../../core/sync/time-cursor.js';
+import { isUnavailable } from '../unavailable.js';
 import { MESSAGE_COLUMNS, rowToMessage, type MessageRow } from './rows.js';
 
 type Settle<T> = { resolve: (v: T) => void; reject: (e: unknown) => void; announce?: Announce<T> };
@@ -89,7 +90,12 @@ export class StreamWriter {
     try {
       result = await this.run(batch);
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      // The database is not answering: every job gets that answer now (one by one would make
+      // the last wait a timeout per job). A retry with the same ids is exact either way.
+      if (batch.length === 1 || isUnavailable(err)) {
+        for (const job of batch) job.reject(err);
+        return;
+      }
       // One bad job must not fail the others: write them one by one.
       for (const job of batch) await this.flush([job]);
       return;
@@ -107,6 +113,7 @@ export class StreamWriter {
 
   private async run(batch: Job[]): Promise<{ outcomes: Outcome[]; from: bigint; to: bigint }> {
     const client = await this.pool.connect();
+    let broken: unknown;
     try {
       await client.query('BEGIN');
       let from = 0n;
@@ -173,10 +180,12 @@ export class StreamWriter {
       await client.query('COMMIT');
       return { outcomes, from, to };
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A connection that timed out or failed is not reused (it may still be running the query).
+      if (isUnavailable(err)) broken = err;
+      else await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
       throw err;
     } finally {
-      client.release();
+      client.release(broken as Error | undefined);
     }
   }
 }
