@@ -65,6 +65,8 @@ export class Session {
   /** msgIds this session sent itself: their echo is not delivered back to it */
   readonly sentHere = new Set<string>();
   closed = false;
+  /** shutting down: stanzas still arriving are not processed (the client resends after reconnecting) */
+  draining = false;
   private headerSent = false;
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
@@ -125,7 +127,7 @@ export class Session {
    * so a client can still pipeline. Past MAX_PENDING waiting stanzas the stream is closed.
    */
   handle(stanza: Element): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || this.draining) return Promise.resolve();
     if (++this.pending > MAX_PENDING) {
       this.streamError('policy-violation', 'too many stanzas waiting');
       return Promise.resolve();
@@ -145,6 +147,12 @@ export class Session {
     if (this.closed) return;
     if (this.transport.send) this.transport.send(stanza);
     else this.transport.write(stanza.toString());
+  }
+
+  /** Stops taking stanzas; resolves once those already taken have been processed. */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.chain;
   }
 
   /** Ends the stream with a stream error (RFC 6120 §4.9). */

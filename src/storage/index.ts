@@ -217,6 +217,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     },
     async close() {
       closing = true;
+      await writer.close(); // what was accepted is written before the pool goes
       await search.close().catch((err) => cfg.log.error({ err: (err as Error).message }, 'search index close failed'));
       await bus.close();
       await presence.close();

@@ -5,7 +5,7 @@
 // row, whose lock is held to commit, so seq order is commit order on every node. After
 // each commit one frame covering all the positions it took is published on the bus.
 import type { Pool, PoolClient } from 'pg';
-import { forbidden, notFound, rateLimited } from '../../core/errors.js';
+import { forbidden, notFound, rateLimited, unavailable } from '../../core/errors.js';
 import type { Announced, DomainEvent, Frame } from '../../core/events/types.js';
 import type { Announce, InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
@@ -28,6 +28,8 @@ type Outcome = { job: Job; ok: true; value: unknown; quiet?: boolean } | { job: 
 export class StreamWriter {
   private queue: Job[] = [];
   private flushing = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
   /** transactions committed, and jobs in them (for benchmarks) */
   readonly stats = { batches: 0, jobs: 0 };
 
@@ -63,7 +65,14 @@ export class StreamWriter {
       this.enqueue({ type: 'op', run, resolve, reject, announce } as unknown as OpJob));
   }
 
+  /** Refuses new writes (UNAVAILABLE: retry on another node) and resolves once the queued ones are written. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.queue.length) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
   private enqueue(job: Job): void {
+    if (this.closed) return job.reject(unavailable('the server is shutting down, retry'));
     if (this.queue.length >= this.maxQueue) return job.reject(rateLimited('the server is busy, retry shortly', 200));
     this.queue.push(job);
     if (!this.flushing) void this.drain();
@@ -82,6 +91,7 @@ export class StreamWriter {
       }
     } finally {
       this.flushing = false;
+      for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
