@@ -2,18 +2,30 @@
 // requests on kept-alive connections get 503 and Connection: close), responses still
 // being worked on go out with Connection: close, and the caller can wait for them.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 
 export interface HttpDrain {
   /** true once drain() was called: the request handler refuses (and has already answered) */
   refuse(req: IncomingMessage, res: ServerResponse): boolean;
-  /** stop taking work; resolves when the in-flight requests are done or `graceMs` passed */
+  /**
+   * Stop taking work; resolves when the requests in flight are done and every kept-alive
+   * connection has closed or stayed silent for LINGER_MS, or when `graceMs` passed.
+   */
   drain(graceMs: number): Promise<void>;
 }
 
+/** a kept-alive client this quiet is not about to send: its connection may be cut */
+const LINGER_MS = 250;
+
 export function createHttpDrain(server: Server): HttpDrain {
   const inFlight = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   let draining = false;
-  let idle: (() => void) | null = null;
+  let lastRequest = 0;
 
   const closeAfter = (res: ServerResponse) => {
     if (res.headersSent) {
@@ -26,30 +38,29 @@ export function createHttpDrain(server: Server): HttpDrain {
 
   return {
     refuse(_req, res) {
+      lastRequest = Date.now();
       if (draining) {
         res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' })
           .end(JSON.stringify({ status: 'shutting down' }));
         return true;
       }
       inFlight.add(res);
-      res.once('close', () => {
-        inFlight.delete(res);
-        if (inFlight.size === 0) idle?.();
-      });
+      res.once('close', () => inFlight.delete(res));
       return false;
     },
     async drain(graceMs) {
       draining = true;
-      server.close(); // no new connections; the callback would wait for every socket, so it is not awaited
+      lastRequest = Date.now();
+      // No new connections. Not http.Server#close: it also cuts idle kept-alive connections at
+      // once, racing a request their client may be sending (ECONNRESET, nothing known of the
+      // request). Left open a moment, such a request gets a clean 503; the caller cuts the rest.
+      NetServer.prototype.close.call(server);
       for (const res of inFlight) closeAfter(res);
-      server.closeIdleConnections();
-      if (inFlight.size === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        idle = resolve;
-        timer = setTimeout(resolve, graceMs);
-      });
-      clearTimeout(timer);
+      const until = Date.now() + graceMs;
+      while (Date.now() < until) {
+        if (inFlight.size === 0 && (sockets.size === 0 || Date.now() - lastRequest >= LINGER_MS)) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
   };
 }
