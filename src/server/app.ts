@@ -8,11 +8,11 @@ import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
 import { loadStartalkKey } from '../core/accounts/startalk-rsa.js';
+import { createHttpDrain } from './drain.js';
 import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
 import type { Config } from './config.js';
-import { createHttpDrain } from './drain.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface App {
