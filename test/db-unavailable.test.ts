@@ -4,12 +4,13 @@
 // when the first attempt did commit and only its answer was lost.
 import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, dropDatabase, startTestApp, type TestApp } from './helpers/app.js';
+import { collect, createDatabase, dropDatabase, startTestApp, type TestApp } from './helpers/app.js';
 import { FreezeProxy } from './helpers/freeze-proxy.js';
 import { xmppLogin, type XmppClient } from './helpers/xmpp.js';
 
 const SEND = 'mutation($i:SendMessageInput!){ sendMessage(input:$i){ id msgId body } }';
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
+const EVENTS = 'subscription($since:String){ events(since:$since){ cursor ... on MessageAddedEvent { message { body } } } }';
 
 describe('PostgreSQL unresponsive', () => {
   let t: TestApp;
@@ -49,8 +50,17 @@ describe('PostgreSQL unresponsive', () => {
   });
 
   it('answers sends, /readyz, XMPP and legacy HTTP while frozen, and the retry stores one message', async () => {
+    // bob's phone has a cursor (and a cached session); it resumes while the database is away
+    const live = collect(t.ws(bob.token), EVENTS);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await send('before-freeze')).errors).toBeUndefined();
+    const [first] = await live.waitFor(1);
+    live.stop();
+    let resumed!: ReturnType<typeof collect<any>>;
     proxy.freeze();
     try {
+      resumed = collect(t.ws(bob.token), EVENTS, { since: first.events.cursor });
+
       const r = await send('frozen-1');
       expect(r.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
 
@@ -79,6 +89,11 @@ describe('PostgreSQL unresponsive', () => {
     expect(retry.errors).toBeUndefined();
     expect(await count('frozen-1')).toBe(1);
     expect((await fetch(t.url.replace('/graphql', '/readyz'))).status).toBe(200);
+    // the resumed subscription waited for the database instead of failing, and goes on
+    const got = await resumed.waitFor(1);
+    expect(resumed.errors).toEqual([]);
+    expect(got.map((e) => e.events.message.body)).toEqual(['hello frozen-1']);
+    resumed.stop();
   });
 
   it('a send whose COMMIT went through but whose answer was lost is stored once after the retry', async () => {
