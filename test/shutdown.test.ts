@@ -189,7 +189,8 @@ it('under load, every send during close either completes or is refused cleanly, 
   await stored.end();
   await dropDatabase(db);
 
-  expect([...new Set(outcomes)].filter((o) => !['ok', '503:', 'not connected'].includes(o))).toEqual([]);
-  expect(n).toBe(outcomes.filter((o) => o === 'ok').length); // what was refused was not done
-  expect(lines.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+  const tally = JSON.stringify(outcomes.reduce<Record<string, number>>((m, o) => ((m[o] = (m[o] ?? 0) + 1), m), {}));
+  expect([...new Set(outcomes)].filter((o) => !['ok', '503:', 'not connected'].includes(o)), tally).toEqual([]);
+  expect(n, tally).toBe(outcomes.filter((o) => o === 'ok').length); // what was refused was not done
+  expect(lines.filter((l) => /"level":(50|60)/.test(l)).map((l) => l.slice(0, 400))).toEqual([]);
 });

@@ -37,16 +37,21 @@ export function createHttpDrain(server: Server): HttpDrain {
   };
 
   return {
-    refuse(_req, res) {
+    refuse(req, res) {
       lastRequest = Date.now();
-      if (draining) {
-        res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' })
-          .end(JSON.stringify({ status: 'shutting down' }));
-        return true;
-      }
       inFlight.add(res);
       res.once('close', () => inFlight.delete(res));
-      return false;
+      if (!draining) return false;
+      // Read the body first: closing with unread bytes resets the connection, and the client
+      // could lose the 503 that tells it nothing was done.
+      const answer = () => {
+        if (res.headersSent) return;
+        res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' })
+          .end(JSON.stringify({ status: 'shutting down' }));
+      };
+      if (req.complete) answer();
+      else req.once('end', answer).once('error', () => res.destroy()).resume();
+      return true;
     },
     async drain(graceMs) {
       draining = true;
