@@ -6,7 +6,6 @@ import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
 import { TokenBucket } from '../src/core/rate-limit.js';
-import type { Router } from './router.js';
 import type { StartalkKey } from '../src/core/accounts/startalk-rsa.js';
 import { el, NS } from './xml.js';
 
@@ -16,7 +15,7 @@ const MAX_PENDING = 1000;
 export interface Transport {
   /** writes serialized XML (one stanza per call: WebSocket frames carry one each) */
   write(xml: string): void;
-  /** a transport that carries no XML (Startalk's protobuf) takes the stanza itself */
+  /** a transport that carries no XML (Startalk's protobuf), or frames each stanza (WebSocket), takes the stanza itself */
   send?(stanza: Element): void;
   /** ends the stream in the transport's own way (protobuf: StreamEnd) instead of <stream:error> */
   end?(condition: string, text?: string): void;
@@ -34,7 +33,8 @@ export interface Transport {
 export interface BridgeContext {
   core: Core;
   domain: string;
-  router: Router;
+  /** hands each stanza to the modules (router.ts; typed here so session.ts needs no import of it) */
+  router: { route(session: Session, stanza: Element): Promise<void> };
   sessions: SessionRegistry;
   startalkKey: StartalkKey;
   /** stanzas per second one client may send (burst twice that, at least 200); 0 = no limit */
@@ -64,6 +64,12 @@ export class Session {
   deviceId: string | null = null;
   /** msgIds this session sent itself: their echo is not delivered back to it */
   readonly sentHere = new Set<string>();
+  /**
+   * Read marks ("<state>:<msgId>", echo.ts) and revokes (msgIds) this session sent itself:
+   * COMPAT: Startalk copies them to the user's *other* sessions only (qtalk_c2s carbons).
+   */
+  readonly marksHere = new Set<string>();
+  readonly revokesHere = new Set<string>();
   closed = false;
   /** shutting down: stanzas still arriving are not processed (the client resends after reconnecting) */
   draining = false;

@@ -21,6 +21,12 @@ export function el(name: string, attrs: Record<string, string | number | undefin
   return e;
 }
 
+/** A result reply to an IQ (RFC 6120 §8.2.3), with an optional payload. */
+export function result(iq: Element, child?: Element): Element {
+  const r = el('iq', { type: 'result', id: iq.attrs.id });
+  return child ? r.cnode(child).up() : r;
+}
+
 /** An error reply to a stanza (RFC 6120 §8.3). */
 export function stanzaError(stanza: Element, type: string, condition: string, text?: string): Element {
   const reply = el(stanza.name, { type: 'error', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to });

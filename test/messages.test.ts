@@ -221,7 +221,7 @@ describe('query limits', () => {
       await t3.close();
     }
     const syntax = await t.gql('{ me { id ', {}, alice.token);
-    expect(syntax.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(syntax.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
   });
 
   it('refuses request bodies over the limit with 413 before reading them', async () => {

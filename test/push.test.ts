@@ -20,9 +20,9 @@ const send = (from: string, to: string, body: string) =>
 const register = (u: string, token: string) =>
   t.ok('mutation($t:String!){ registerPushDevice(token:$t, platform:"ios", os:IOS, package:"com.example.im"){ token } }', { t: token }, users[u]!.token);
 const acked = () => received.filter((r) => r.status === 200);
-async function until(pred: () => boolean, ms = 8000) {
+async function until(pred: () => boolean | Promise<boolean>, ms = 8000) {
   const end = Date.now() + ms;
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out; received ${JSON.stringify(received.map((r) => [r.status, r.body.user.username, r.body.message.body]))}`);
     await sleep(25);
   }
@@ -126,5 +126,23 @@ describe('offline push', () => {
     const after = await t.ok('{ pushSettings { devices { token } } }', {}, users.pia!.token);
     expect(after.pushSettings.devices.map((d: any) => d.token)).toEqual(['fcm-token-pia-00001']);
     await s.close();
+  });
+
+  it('a queued push is not sent to a token that has since moved to another user', async () => {
+    const [rosa, sven] = [await t.createUser('rosa'), await t.createUser('sven')];
+    users.rosa = rosa;
+    users.sven = sven;
+    await register('rosa', 'apns-shared-phone-01');
+    failNext = 1_000_000; // the gateway is down: the job waits for a retry
+    await send('marc', 'rosa', 'for rosa only');
+    await until(() => received.some((r) => r.body.user.username === 'rosa'));
+    // the phone changes hands before the gateway comes back
+    await register('sven', 'apns-shared-phone-01');
+    failNext = 0;
+    await until(async () => {
+      const r = await t.db.query("SELECT status FROM push_jobs WHERE user_id = $1", [rosa.id]);
+      return r.rows[0]?.status === 'done';
+    });
+    expect(acked().filter((r) => r.body.devices.some((d: any) => d.token === 'apns-shared-phone-01'))).toEqual([]);
   });
 });

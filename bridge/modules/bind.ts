@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
 import type { Module } from '../router.js';
-import { el, NS, stanzaError } from '../xml.js';
+import { el, NS, result, stanzaError } from '../xml.js';
 import { startDelivery } from './delivery.js';
 import { navVersionNotify } from './session-key.js';
 
@@ -68,7 +68,3 @@ export function bind(): Module {
   };
 }
 
-export function result(iq: Element, child?: Element): Element {
-  const r = el('iq', { type: 'result', id: iq.attrs.id });
-  return child ? r.cnode(child).up() : r;
-}

@@ -3,6 +3,8 @@
 // rooms §5 in muc-events.ts, notify presences §4.6 in notify.ts).
 import type { DomainEvent, EventOf } from '../../src/core/events/types.js';
 import type { Session } from '../session.js';
+import { freshBodyId, SERVER_MA_TYPE, startalkBody } from '../../src/startalk/body.js';
+import { marksFromElsewhere, revokedHere } from '../echo.js';
 import { el } from '../xml.js';
 import { CARBONS } from './carbons.js';
 import { deliverGroupEvent, deliverGroupMessage, deliverGroupRevoke, deliverGroupTyping } from './muc-events.js';
@@ -65,30 +67,40 @@ async function peerJid(session: Session, conversationId: string, me: string): Pr
   return `${other.username}@${session.ctx.domain}`;
 }
 
-/** COMPAT: state changes go out as Startalk readmarks (read_type 3 delivered, 4 read). */
+/**
+ * COMPAT: state changes go out as Startalk readmarks (read_type 3 delivered, 4 read). The peer's
+ * marks reach all my sessions; my own reach my *other* sessions, and only read_type 4, as
+ * Startalk's carbons do (qtalk_c2s:carbon_message), with carbon_message="true" (§4.2, §4.3).
+ */
 async function deliverReadmark(session: Session, ev: EventOf<'message.state'>): Promise<void> {
-  if (await session.ctx.core.groups.roomNameOf(ev.conversationId)) return; // groups have read pointers, not per-message marks
   const me = session.user!.id;
+  const byMe = ev.by === me;
+  const ids = byMe ? marksFromElsewhere(session, ev.state, ev.msgIds) : ev.msgIds;
+  if (!ids.length || (byMe && ev.state !== 3)) return;
+  if (await session.ctx.core.groups.roomNameOf(ev.conversationId)) return; // groups have read pointers, not per-message marks
   const peer = await peerJid(session, ev.conversationId, me);
   if (!peer) return;
-  const byMe = ev.by === me;
   session.send(el('message', {
     type: 'readmark', read_type: ev.state === 3 ? '4' : '3', from: peer, to: session.jid,
     carbon_message: byMe ? 'true' : undefined, msec_times: ev.at,
-  }, el('body', {}, JSON.stringify(ev.msgIds.map((id) => ({ id }))))));
+  }, startalkBody({ id: freshBodyId(), msgType: 1, maType: SERVER_MA_TYPE }, JSON.stringify(ids.map((id) => ({ id }))))));
 }
 
+/** COMPAT: my revokes reach my other sessions only, marked carbon_message="true" like chat carbons (§4.2). */
 async function deliverRevoke(session: Session, ev: EventOf<'message.recalled'>): Promise<void> {
   const room = await session.ctx.core.groups.roomNameOf(ev.conversationId); // cached, 1:1 included
   if (room) return deliverGroupRevoke(session, ev, room);
   const me = session.user!.id;
+  const mine = ev.senderId === me;
+  if (mine && revokedHere(session, ev.msgId)) return; // the revoking session knows
   const peer = await peerJid(session, ev.conversationId, me);
   if (!peer) return;
-  const sender = ev.senderId === me ? session.bareJid : peer;
+  const sender = mine ? session.bareJid : peer;
   // COMPAT: Startalk's revoke body (PROTOCOL.md §4.4)
   const text = JSON.stringify({ messageId: ev.msgId, fromId: sender, message: 'revoke a message' });
-  session.send(el('message', { type: 'revoke', from: peer, to: session.jid, msec_times: ev.at },
-    el('body', { id: ev.msgId, msgType: '-1' }, text)));
+  session.send(el('message', {
+    type: 'revoke', from: peer, to: session.jid, msec_times: ev.at, carbon_message: mine ? 'true' : undefined,
+  }, startalkBody({ id: ev.msgId, msgType: -1, maType: SERVER_MA_TYPE }, text)));
 }
 
 async function deliverTyping(session: Session, ev: EventOf<'typing'>): Promise<void> {
@@ -123,7 +135,7 @@ async function deliverMessage(session: Session, ev: EventOf<'message.added'>): P
   if (!mine && !direct && !session.carbons) return;
   const other = await core.accounts.userById(mine ? peerId : m.senderId);
   const peerJid = `${other.username}@${domain}`;
-  const body = el('body', { id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo ?? undefined, backupinfo: m.backupInfo ?? undefined }, m.body);
+  const body = startalkBody({ id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo, backupinfo: m.backupInfo }, m.body);
   if (session.carbons && !direct) {
     // XEP-0280: copies for a client that enabled carbons: <sent/> for its own messages, <received/> otherwise
     const original = el('message', {

@@ -1,8 +1,7 @@
 // XEP-0030: Service Discovery <https://xmpp.org/extensions/xep-0030.html> — what this
 // server and the user's account support. The roster is read-only (built from conversations).
 import type { Module } from '../router.js';
-import { el } from '../xml.js';
-import { result } from './bind.js';
+import { el, result } from '../xml.js';
 
 const INFO = 'http://jabber.org/protocol/disco#info';
 const ITEMS = 'http://jabber.org/protocol/disco#items';

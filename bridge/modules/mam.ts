@@ -5,8 +5,7 @@ import type { Element } from 'ltx';
 import type { Message } from '../../src/core/messages/types.js';
 import type { Module } from '../router.js';
 import type { Session } from '../session.js';
-import { bare, el, stanzaError } from '../xml.js';
-import { result } from './bind.js';
+import { bare, el, result, stanzaError } from '../xml.js';
 
 const MAM = 'urn:xmpp:mam:2';
 const RSM = 'http://jabber.org/protocol/rsm';

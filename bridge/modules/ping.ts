@@ -1,7 +1,6 @@
 // XEP-0199: XMPP Ping <https://xmpp.org/extensions/xep-0199.html>
 import type { Module } from '../router.js';
-import { NS } from '../xml.js';
-import { result } from './bind.js';
+import { NS, result } from '../xml.js';
 
 export function ping(): Module {
   return {

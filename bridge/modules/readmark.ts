@@ -2,6 +2,7 @@
 // and XEP-0184 delivery receipts <https://xmpp.org/extensions/xep-0184.html>, onto the core's read state.
 import type { Session } from '../session.js';
 import type { Module } from '../router.js';
+import { noteMarks, settleMarks } from '../echo.js';
 import { conference } from '../rooms.js';
 import { bare } from '../xml.js';
 
@@ -49,9 +50,13 @@ export function readmark(): Module {
         }
         const state = readType === '3' ? 1 : readType === '4' || readType === '1' ? 3 : null;
         if (state === null || !Array.isArray(body) || !stanza.attrs.to) return true; // 7: relay only
-        const ids = body.map((x) => (x as { id?: unknown })?.id).filter((x): x is string => typeof x === 'string');
+        const ids = body.map((x) => (x as { id?: unknown })?.id).filter((x): x is string => typeof x === 'string').slice(0, 500);
         const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
-        if (ids.length) await core.messages.markByMsgIds(session.user!, peer, ids.slice(0, 500), state).catch(() => {});
+        if (!ids.length) return true;
+        // the copy of this mark goes to the user's other sessions, never back here (echo.ts)
+        noteMarks(session, state, ids);
+        const ev = await core.messages.markByMsgIds(session.user!, peer, ids, state).catch(() => null);
+        settleMarks(session, state, ids, ev?.msgIds);
         return true;
       },
       // XEP-0184: <received id=…/> from the recipient marks the message delivered
@@ -59,7 +64,9 @@ export function readmark(): Module {
         const received = stanza.getChild('received', RECEIPTS);
         if (!received?.attrs.id || !stanza.attrs.to || stanza.getChild('body')) return false;
         const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
-        await session.ctx.core.messages.markByMsgIds(session.user!, peer, [received.attrs.id], 1).catch(() => {});
+        noteMarks(session, 1, [received.attrs.id]);
+        const ev = await session.ctx.core.messages.markByMsgIds(session.user!, peer, [received.attrs.id], 1).catch(() => null);
+        settleMarks(session, 1, [received.attrs.id], ev?.msgIds);
         return true;
       },
     },

@@ -1,4 +1,5 @@
 // Startalk recall, <message type="revoke"><body msgType="-1" id=<original id>> (../shared/startalk/PROTOCOL.md §4.4).
+import { noteRevoke, revokedHere } from '../echo.js';
 import type { Module } from '../router.js';
 import { bare, stanzaError } from '../xml.js';
 
@@ -15,9 +16,11 @@ export function revoke(): Module {
         }
         if (!id || !stanza.attrs.to) return true;
         const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
+        noteRevoke(session, id); // its copy goes to the user's other sessions only (echo.ts)
         try {
           await session.ctx.core.messages.recallByMsgId(session.user!, peer, id);
         } catch (err) {
+          revokedHere(session, id);
           session.send(stanzaError(stanza, 'cancel', 'not-allowed', (err as Error).message));
         }
         return true;

@@ -1,8 +1,7 @@
 // RFC 6121 §2 roster, read-only: the people the user shares a conversation or group with.
 // Pushes and edits are refused (not-allowed); disco advertises the read-only roster.
 import type { Module } from '../router.js';
-import { el, stanzaError } from '../xml.js';
-import { result } from './bind.js';
+import { el, result, stanzaError } from '../xml.js';
 
 const ROSTER = 'jabber:iq:roster';
 

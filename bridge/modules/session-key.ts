@@ -4,8 +4,7 @@
 import type { Element } from 'ltx';
 import type { Module } from '../router.js';
 import type { Session } from '../session.js';
-import { el } from '../xml.js';
-import { result } from './bind.js';
+import { el, result } from '../xml.js';
 import { PRESENCE_NOTIFY } from './notify.js';
 
 const KEY_NS = 'urn:xmpp:key';

@@ -7,6 +7,7 @@ import { Session, type BridgeContext } from '../session.js';
 import { StreamParser } from '../stream/parser.js';
 
 const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
+const CLIENT = 'jabber:client';
 
 export interface WebSocketOptions {
   maxStanzaBytes: number;
@@ -22,8 +23,16 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
   wss.on('connection', (ws, req: IncomingMessage) => {
     if (wss.clients.size > opts.maxConnections) return ws.close(1013, 'too many connections');
     let parser: StreamParser;
+    const write = (xml: string) => ws.readyState === ws.OPEN && ws.send(xml);
     const session = new Session({
-      write: (xml) => ws.readyState === ws.OPEN && ws.send(xml),
+      write,
+      // RFC 7395 §3.3.3: a frame is a document of its own, so each stanza names jabber:client.
+      // COMPAT: Startalk's ejabberd_http_ws adds it to every stanza without an xmlns, and the web
+      // SDK tells member presences apart by it (analysisPresece: case 'jabber:client').
+      send: (stanza) => {
+        if (!stanza.attrs.xmlns && !stanza.name.startsWith('stream:')) stanza.attrs.xmlns = CLIENT;
+        write(stanza.toString());
+      },
       restart: () => (parser = newParser()),
       header: (id, domain) => `<open xmlns='${FRAMING}' id='${id}' from='${domain}' version='1.0' xml:lang='en'/>`,
       footer: () => `<close xmlns='${FRAMING}'/>`,

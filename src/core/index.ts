@@ -27,6 +27,7 @@ import { PushWorker, type PushWorkerOptions } from './push/worker.js';
 import type { ApiKeyStore } from './admin/ports.js';
 import { ApiKeyService } from './admin/api-keys.js';
 import { AdminService } from './admin/service.js';
+import type { DestinationPolicy } from './integration/destination.js';
 import type { IntegrationStore, WebhookSender } from './integration/ports.js';
 import { IntegrationService } from './integration/service.js';
 import { WebhookWorker, type WebhookWorkerOptions } from './integration/worker.js';
@@ -67,7 +68,8 @@ export interface CoreOptions {
   search: SearchOptions;
   /** a listener of committed changes (the search index) failed */
   onChangeError?: (err: unknown, change: Change) => void;
-  webhooks: WebhookWorkerOptions;
+  /** allow: where webhooks may be delivered (checked at creation for literal addresses) */
+  webhooks: WebhookWorkerOptions & { allow: DestinationPolicy };
 }
 
 export interface Core {
@@ -98,7 +100,8 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   const accounts = new AccountService(ports.accounts, ports.bus, {
     domain: opts.domain, sessionTtlMs: opts.sessionTtlMs, loginAttemptsPerMinute: opts.loginAttemptsPerMinute,
   }, changes);
-  const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages);
+  const files = new FileService(ports.files, ports.blobs, opts.files);
+  const messages = new MessageService(ports.messages, accounts, ports.bus, opts.messages, files);
   const groups = new GroupService(ports.groups, accounts, ports.bus, opts.groups, changes);
   const search = new SearchService(ports.search, ports.messages, changes, opts.search);
   await search.start();
@@ -116,13 +119,16 @@ export async function createCore(ports: CorePorts, opts: CoreOptions): Promise<C
   const pushWorker = ports.pushGateway
     ? new PushWorker(ports.push, ports.pushGateway, accounts, ports.groups, presence, opts.push) : null;
   pushWorker?.start();
-  const integration = new IntegrationService(ports.integration, { accounts, messages, groups }, ports.bus, { pollMs: opts.webhooks.pollMs });
+  const push = new PushService(ports.push, messages);
+  // a device registered by a session that ended (logout, password change) gets no more pushes
+  accounts.onSessionsEnded((ended) => push.sessionsEnded(ended));
+  const integration = new IntegrationService(ports.integration, { accounts, messages, groups }, ports.bus, { pollMs: opts.webhooks.pollMs, allow: opts.webhooks.allow });
   const webhookWorker = new WebhookWorker(ports.integration, ports.webhookSender, integration, opts.webhooks);
   webhookWorker.start();
   return { accounts, messages, groups, hub, presence, notify, sessionKeys: new SessionKeyService(ports.sessionKeys), sync,
     clientConfig: new ClientConfigService(ports.clientConfig),
-    push: new PushService(ports.push, messages), pushWorker, search, changes,
-    files: new FileService(ports.files, ports.blobs, opts.files),
-    apiKeys: new ApiKeyService(ports.apiKeys), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
+    push, pushWorker, search, changes,
+    files,
+    apiKeys: new ApiKeyService(ports.apiKeys, ports.bus), admin: new AdminService(accounts, groups, messages, notify), integration, webhookWorker,
   };
 }

@@ -1,18 +1,19 @@
 // In-process token buckets keyed by an arbitrary string (per sender, per login name).
-// Bounded: idle buckets are swept so a flood of distinct keys cannot grow memory forever.
+// Bounded: at most maxKeys buckets; the least recently used one makes room (lru-cache), so
+// a flood of distinct keys cannot grow memory nor reset the buckets that are being hammered.
+import { LRUCache } from 'lru-cache';
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly maxKeys: number;
+  private readonly buckets: LRUCache<string, { tokens: number; at: number }>;
 
   /** ratePerSec tokens refill per second, up to burst. */
   constructor(private readonly ratePerSec: number, private readonly burst: number, maxKeys = 100_000) {
-    this.maxKeys = maxKeys;
+    this.buckets = new LRUCache({ max: maxKeys });
   }
 
   /** The ms to wait before a token is available (0 = one is), without taking it. */
   peek(key: string, now = Date.now()): number {
-    const b = this.buckets.get(key);
+    const b = this.buckets.peek(key);
     if (this.ratePerSec <= 0 || !b) return 0;
     const tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSec);
     return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.ratePerSec) * 1000);
@@ -23,7 +24,6 @@ export class RateLimiter {
     if (this.ratePerSec <= 0) return 0; // disabled
     let b = this.buckets.get(key);
     if (!b) {
-      if (this.buckets.size >= this.maxKeys) this.sweep(now);
       b = { tokens: this.burst, at: now };
       this.buckets.set(key, b);
     } else {
@@ -35,12 +35,6 @@ export class RateLimiter {
       return 0;
     }
     return Math.ceil(((1 - b.tokens) / this.ratePerSec) * 1000);
-  }
-
-  private sweep(now: number): void {
-    const fullAfterMs = (this.burst / this.ratePerSec) * 1000;
-    for (const [k, b] of this.buckets) if (now - b.at > fullAfterMs) this.buckets.delete(k);
-    if (this.buckets.size >= this.maxKeys) this.buckets.clear();
   }
 }
 

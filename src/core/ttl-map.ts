@@ -1,26 +1,35 @@
 // A bounded map whose entries expire: process caches that must not grow without limit
-// nor serve stale data for long.
-export class TtlMap<K, V> {
-  private readonly map = new Map<K, { v: V; at: number }>();
+// nor serve stale data for long. Least-recently-used entries make room (lru-cache), so
+// filling the map with junk keys evicts the oldest entries, never all of them at once.
+import { LRUCache } from 'lru-cache';
 
-  constructor(private readonly ttlMs: number, private readonly maxSize: number) {}
+export class TtlMap<K extends {}, V extends {}> {
+  private readonly cache: LRUCache<K, V>;
+
+  constructor(ttlMs: number, maxSize: number) {
+    this.cache = new LRUCache<K, V>({ max: maxSize, ttl: ttlMs, ttlAutopurge: false });
+  }
 
   get(k: K): V | undefined {
-    const e = this.map.get(k);
-    if (!e) return undefined;
-    if (Date.now() - e.at > this.ttlMs) {
-      this.map.delete(k);
-      return undefined;
-    }
-    return e.v;
+    return this.cache.get(k);
   }
 
   set(k: K, v: V): void {
-    if (this.map.size >= this.maxSize) this.map.clear();
-    this.map.set(k, { v, at: Date.now() });
+    this.cache.set(k, v);
   }
 
   delete(k: K): void {
-    this.map.delete(k);
+    this.cache.delete(k);
+  }
+
+  /** Drops every entry whose value matches. */
+  deleteWhere(match: (v: V) => boolean): void {
+    const doomed: K[] = [];
+    for (const [k, v] of this.cache.entries()) if (match(v)) doomed.push(k);
+    for (const k of doomed) this.cache.delete(k);
+  }
+
+  clear(): void {
+    this.cache.clear();
   }
 }

@@ -6,19 +6,23 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { AuthSession } from '../core/accounts/types.js';
-import { isApiKeyToken } from '../core/admin/api-keys.js';
 import type { ApiKeyInfo } from '../core/admin/scopes.js';
 import type { Core } from '../core/index.js';
+import { authenticate, bearer, extensionsToken } from './auth.js';
 import type { Context } from './builder.js';
 import { createMaskError } from './errors.js';
+import { renderOfflineGraphiQL } from './graphiql.js';
+import { createOperationPreparer } from './operation.js';
+import { loadTrustedDocuments, persistedOperationsPlugin } from './persisted.js';
 import { schema } from './schema/index.js';
 import { sharedSubscribe } from './shared-subscribe.js';
+import { useSingleConnectionSSE } from './sse.js';
 
 export interface GraphQLLimits {
   maxRequestBytes: number;
@@ -32,51 +36,77 @@ export interface GraphQLLimits {
 export interface GraphQLEdgeOptions {
   core: Core;
   limits: GraphQLLimits;
+  /** GraphiQL on GET /graphql (never with trusted documents: it sends arbitrary ones) */
   graphiql: boolean;
+  introspection: boolean;
+  /** a trusted-documents manifest (see persisted.ts): only its operations are accepted; null: any document, with APQ */
+  trustedDocumentsJson: string | null;
   logError: (err: unknown) => void;
 }
 
-const bearer = (v: unknown) => (typeof v === 'string' ? v.replace(/^Bearer\s+/i, '').trim() : null);
 
-type Auth = { session: AuthSession | null; apiKey: ApiKeyInfo | null };
+const ENDPOINT = '/graphql';
 
-/** A user token or an API key ("stk_…"); an unknown token of either kind is null. */
-async function authenticate(core: Core, token: string | null): Promise<Auth | null> {
-  if (!token) return null;
-  if (isApiKeyToken(token)) {
-    const apiKey = await core.apiKeys.authenticate(token);
-    return apiKey ? { session: null, apiKey } : null;
-  }
-  const session = await core.accounts.authenticate(token);
-  return session ? { session, apiKey: null } : null;
+type ServerContext = { session?: AuthSession | null; apiKey?: ApiKeyInfo | null };
+
+/** A query-limit refusal (graphql-armor) as BAD_USER_INPUT, without armor's "Syntax Error: " prefix. */
+function limitRejection(reason: string) {
+  return (ctx: { reportError(e: GraphQLError): void } | null, err: GraphQLError) => {
+    const e = new GraphQLError(err.message.replace(/^Syntax Error: /, ''), { nodes: err.nodes, extensions: { code: 'BAD_USER_INPUT', reason } });
+    if (!ctx) throw e; // max-tokens runs inside the parser
+    ctx.reportError(e);
+  };
 }
+
+const noIntrospection: Plugin = {
+  onValidate({ addValidationRule }) {
+    addValidationRule(NoSchemaIntrospectionCustomRule);
+  },
+};
 
 export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
   const { core, limits } = opts;
+  const trustedDocuments = opts.trustedDocumentsJson === null ? null : loadTrustedDocuments(opts.trustedDocumentsJson, schema);
   const maskError = createMaskError(opts.logError);
+  const reject = (reason: string) => ({ propagateOnRejection: false, onReject: [limitRejection(reason)], exposeLimits: true });
   const armor: Plugin[] = [
-    maxDepthPlugin({ n: limits.maxQueryDepth, ignoreIntrospection: true, exposeLimits: true }),
-    costLimitPlugin({ maxCost: limits.maxQueryCost, ignoreIntrospection: true, exposeLimits: true }),
-    maxAliasesPlugin({ n: limits.maxAliases, exposeLimits: true }),
-    maxTokensPlugin({ n: limits.maxTokens, exposeLimits: true }),
+    maxDepthPlugin({ n: limits.maxQueryDepth, ignoreIntrospection: true, ...reject('DEPTH_LIMIT') }),
+    costLimitPlugin({ maxCost: limits.maxQueryCost, ignoreIntrospection: true, ...reject('COST_LIMIT') }),
+    maxAliasesPlugin({ n: limits.maxAliases, ...reject('ALIAS_LIMIT') }),
+    maxTokensPlugin({ n: limits.maxTokens, ...reject('TOKEN_LIMIT') }),
   ] as Plugin[];
 
-  const yoga = createYoga<{ session?: AuthSession | null; apiKey?: ApiKeyInfo | null }, Context>({
+  let prepare: ReturnType<typeof createOperationPreparer>;
+  const yoga = createYoga<ServerContext, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: ENDPOINT,
     landingPage: false,
-    graphiql: opts.graphiql ? { title: 'Startalk Next', subscriptionsProtocol: 'WS' } : false,
+    graphiql: opts.graphiql && !trustedDocuments ? { title: 'Startalk Next', subscriptionsProtocol: 'WS' } : false,
+    renderGraphiQL: renderOfflineGraphiQL,
+    cors: false, // one CORS policy for every route, in src/server/cors.ts
     maskedErrors: { maskError: (e) => maskError(e) },
     logging: false,
-    plugins: [...armor, useBodyLimit(limits.maxRequestBytes)],
+    plugins: [
+      useBodyLimit(limits.maxRequestBytes),
+      useSingleConnectionSSE(ENDPOINT, (params, ctx) => prepare(params, ctx), maskError,
+        async (req) => !!(await authenticate(core, bearer(req.headers.get('authorization'))))),
+      persistedOperationsPlugin(trustedDocuments),
+      ...armor,
+      ...(opts.introspection ? [] : [noIntrospection]),
+    ],
     context: async (init) => {
       const req = (init as { request?: Request }).request;
+      const params = (init as { params?: { extensions?: unknown } }).params;
+      // COMPAT (GraphiQL): its Headers tab reaches a subscription as extensions.headers
       const auth = init.session !== undefined
         ? { session: init.session, apiKey: init.apiKey ?? null }
-        : await authenticate(core, bearer(req?.headers.get('authorization')));
+        : await authenticate(core, bearer(req?.headers.get('authorization')) ?? extensionsToken(params?.extensions));
       return { core, session: auth?.session ?? null, apiKey: auth?.apiKey ?? null, userAgent: req?.headers.get('user-agent') ?? null };
     },
   });
+  prepare = createOperationPreparer(yoga as never, trustedDocuments, maskError);
+  const unauthenticated = () =>
+    [maskError(new GraphQLError('authentication required: unknown or expired token', { extensions: { code: 'UNAUTHENTICATED' } })) as GraphQLError];
 
   /** graphql-ws on the HTTP server's /graphql path (the server routes upgrades by path). */
   function attachWebSocket() {
@@ -84,7 +114,7 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     wss.on('connection', (socket) => {
       if (wss.clients.size > limits.maxWsConnections) socket.close(1013, 'too many connections');
     });
-    const disposable = useServer<Record<string, unknown>, { session?: AuthSession | null; apiKey?: ApiKeyInfo | null }>(
+    const disposable = useServer<Record<string, unknown>, ServerContext & { token?: string }>(
       {
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
@@ -96,39 +126,41 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
           }
           const auth = await authenticate(core, token);
           if (!auth) return false; // closes with 4403 Forbidden
+          ctx.extra.token = token;
           ctx.extra.session = auth.session;
           ctx.extra.apiKey = auth.apiKey;
           return true;
         },
         onSubscribe: async (ctx, _id, payload) => {
-          const { schema: s, execute, contextFactory, parse, validate } = yoga.getEnveloped({
-            ...ctx,
-            req: ctx.extra.request,
-            socket: ctx.extra.socket,
-            params: payload,
-            session: ctx.extra.session ?? null,
-            apiKey: ctx.extra.apiKey ?? null,
-          });
-          let document;
-          try {
-            document = parse(payload.query);
-          } catch (e) {
-            return [maskError(e) as GraphQLError];
+          if (ctx.extra.token) {
+            // Each operation re-checks the connection's token (cached): a revoked session or key,
+            // or a demoted admin, cannot keep starting operations on a socket opened before.
+            const auth = await authenticate(core, ctx.extra.token);
+            if (!auth) {
+              ctx.extra.socket.close(4403, 'Forbidden');
+              return [new GraphQLError('the session has ended', { extensions: { code: 'UNAUTHENTICATED' } })];
+            }
+            ctx.extra.session = auth.session;
+            ctx.extra.apiKey = auth.apiKey;
           }
-          const errors: readonly unknown[] = validate(s, document);
-          if (errors.length > 0) return errors.map((e: unknown) => maskError(e) as GraphQLError);
-          const args: ExecutionArgs = {
-            schema: s, operationName: payload.operationName, document,
-            variableValues: payload.variables, contextValue: await contextFactory(),
-            rootValue: { execute, payload },
-          };
-          return args;
+          // a token in the operation's extensions.headers wins over the connection's
+          let auth: ServerContext = { session: ctx.extra.session ?? null, apiKey: ctx.extra.apiKey ?? null };
+          const token = extensionsToken(payload.extensions);
+          if (token) {
+            const a = await authenticate(core, token);
+            if (!a) return unauthenticated();
+            auth = a;
+          }
+          const p = await prepare(payload, { ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, ...auth });
+          if (Array.isArray(p)) return p;
+          return { ...p.args, rootValue: { execute: p.execute, payload } };
         },
-        execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+        execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute({ ...args, rootValue: undefined }) as never,
         // Events are rendered once per (event, operation) and shared between subscribers.
         subscribe: (args) => {
-          const { query, operationName, variables } = (args.rootValue as { payload: SubscribePayload }).payload;
-          return sharedSubscribe({ ...args, rootValue: undefined }, JSON.stringify([query, operationName, variables])) as never;
+          const { query, operationName, variables, extensions } = (args.rootValue as { payload: SubscribePayload }).payload;
+          const key = JSON.stringify([query ?? (extensions as { persistedQuery?: unknown } | undefined)?.persistedQuery, operationName, variables]);
+          return sharedSubscribe({ ...args, rootValue: undefined }, key) as never;
         },
         onError: () => {},
         onNext: (_ctx, _id, _payload, _args, result) => {

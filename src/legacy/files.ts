@@ -138,7 +138,8 @@ export function fileRoutes(deps: LegacyDeps): LegacyRoute[] {
       res.writeHead(416, { 'content-range': `bytes */${file.size}` }).end();
       return RAW;
     }
-    const name = sanitizeName(url.searchParams.get('name') ?? file.name);
+    // without ?name=, the key: the row found may be another user's upload, whose name is theirs
+    const name = sanitizeName(url.searchParams.get('name') ?? key);
     const inline = file.contentType.startsWith('image/');
     const headers: Record<string, string | number> = {
       'content-type': file.contentType,
@@ -175,7 +176,9 @@ export function fileRoutes(deps: LegacyDeps): LegacyRoute[] {
     const file = await files.byKey(key);
     // COMPAT: inverted — ret true means "not there, upload it"
     if (!file) return qf(res, 200, null, true, '文件不存在');
-    return qf(res, 200, QF.EXISTS, false, '文件已存在', files.downloadPath(file));
+    // the path under the name the asker gives: the row found may be another user's upload, whose name is theirs
+    const named = { ...file, name: sanitizeName(url.searchParams.get('name') ?? key) };
+    return qf(res, 200, QF.EXISTS, false, '文件已存在', files.downloadPath(named));
   };
 
   const signedPut: LegacyRoute['handle'] = async ({ req, res, url }) => {

@@ -2,21 +2,19 @@
 // own configuration: domain, host, ports and URLs have one source of truth.
 import type { IncomingMessage } from 'node:http';
 import { sendJson } from './http.js';
-import { RAW, type LegacyDeps, type LegacyRoute } from './router.js';
+import { RAW, type LegacyDeps, type LegacyRoute, type NavOptions } from './route.js';
 
-export interface NavOptions {
-  /** the URL clients reach this server at (scheme://host[:port]); unset: taken from the request's Host */
-  publicUrl?: string;
-  xmppPort: number | null;
-  pbPort: number | null;
-  /** bumped when the navigation changes; clients compare it (notify presence category 3) */
-  version: number;
-}
+export type { NavOptions } from './route.js';
+
 
 export function baseUrl(opts: NavOptions, req: IncomingMessage): URL {
   if (opts.publicUrl) return new URL(opts.publicUrl);
-  const proto = req.headers['x-forwarded-proto'] === 'https' || (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const host = String(req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost').split(',')[0]!.trim();
+  // Forwarding headers only from a configured proxy: anyone else could point clients elsewhere.
+  const trusted = opts.trustProxy?.(req.socket.remoteAddress ?? '', 0) ?? false;
+  const forwarded = (name: string) => (trusted ? req.headers[name]?.toString().split(',')[0]!.trim() || undefined : undefined);
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted;
+  const proto = (forwarded('x-forwarded-proto') ?? (encrypted ? 'https' : 'http')) === 'https' ? 'https' : 'http';
+  const host = (forwarded('x-forwarded-host') ?? String(req.headers.host ?? 'localhost').split(',')[0]!.trim()) || 'localhost';
   try {
     return new URL(`${proto}://${host}`);
   } catch {

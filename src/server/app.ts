@@ -13,6 +13,8 @@ import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
 import type { Config } from './config.js';
+import { createCors } from './cors.js';
+import proxyaddr from 'proxy-addr';
 import { createLogger, type Logger } from './logger.js';
 
 export interface App {
@@ -49,6 +51,7 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     readyTimeoutMs: config.readyTimeoutMs,
     meili: config.meili,
     webhookTimeoutMs: config.webhooks.timeoutMs,
+    webhookPolicy: config.webhooks.allow,
     pushGateway: config.push.gatewayUrl ? { url: config.push.gatewayUrl, secret: config.push.secret, timeoutMs: 10_000 } : undefined,
     minio: config.files.minio,
     filesUrlSecret: config.files.urlSecret,
@@ -96,7 +99,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     },
     webhooks: {
       pollMs: config.webhooks.pollMs, maxAttempts: config.webhooks.maxAttempts, retryBaseMs: config.webhooks.retryBaseMs,
-      retryMaxMs: config.webhooks.retryMaxMs, batchSize: config.webhooks.batchSize,
+      retryMaxMs: config.webhooks.retryMaxMs, batchSize: config.webhooks.batchSize, allow: config.webhooks.allow,
       onError: (err) => logger.error({ err }, 'webhook worker error'),
     },
   });
@@ -106,11 +109,16 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     core,
     limits: config.limits,
     graphiql: config.graphiql,
+    introspection: config.introspection,
+    trustedDocumentsJson: config.trustedDocumentsFile ? readFileSync(config.trustedDocumentsFile, 'utf8') : null,
     logError: (err) => logger.error({ err }, 'unexpected error in a GraphQL operation'),
   });
 
   // The navigation advertises the ports actually listened on (set in listen()).
-  const nav = { publicUrl: config.publicUrl, xmppPort: null as number | null, pbPort: null as number | null, version: 1 };
+  const nav = {
+    publicUrl: config.publicUrl, trustProxy: trustProxy(config.trustProxy),
+    xmppPort: null as number | null, pbPort: null as number | null, version: 1,
+  };
   const legacy = createLegacyEdge({
     core, domain: config.domain, maxBodyBytes: config.limits.maxRequestBytes,
     log: { error: (o, m) => logger.error(o, m) },
@@ -122,8 +130,10 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
+  const cors = createCors(config.corsOrigins);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (http.refuse(req, res)) return; // shutting down
+    if (cors(req, res)) return; // a preflight, answered for every route
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
@@ -217,4 +227,11 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     },
   };
   return app;
+}
+
+/** TRUST_PROXY as a predicate on (peer address, hops from us), as proxy-addr and Express use it. */
+function trustProxy(t: Config['trustProxy']): ((addr: string, hop: number) => boolean) | undefined {
+  if (!t) return undefined;
+  if ('hops' in t) return (_addr, hop) => hop < t.hops;
+  return proxyaddr.compile(t.addresses);
 }

@@ -1,5 +1,7 @@
 // Environment -> typed configuration, validated as a whole so every bad value is
 // reported at once. Only main.ts passes process.env here; tests build configs directly.
+import { parseAllowList, type DestinationPolicy } from '../core/integration/destination.js';
+import proxyaddr from 'proxy-addr';
 
 export interface Config {
   port: number;
@@ -17,6 +19,11 @@ export interface Config {
   domain: string;
   /** the URL clients reach this server at, for the Startalk navigation; unset: the request's Host */
   publicUrl?: string;
+  /**
+   * TRUST_PROXY: whose X-Forwarded-* headers are believed; unset: nobody's. A hop count, or
+   * proxy addresses/CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal).
+   */
+  trustProxy?: { hops: number } | { addresses: string[] };
   /** admin HTTP compatible with Startalk's :10050 interface: off unless ADMIN_API_KEY is set */
   adminApiKey?: string;
   /** path prefix of the admin HTTP (Startalk's /qtalk/<action> on :10050) */
@@ -24,7 +31,7 @@ export interface Config {
   /** offline push: where jobs are POSTed; unset: no pushes are queued */
   push: { gatewayUrl?: string; secret?: string; maxAttempts: number; retryBaseMs: number; pollMs: number };
   /** integrator webhooks: retries, dead-lettering, polling */
-  webhooks: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; pollMs: number; timeoutMs: number; batchSize: number };
+  webhooks: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; pollMs: number; timeoutMs: number; batchSize: number; allow: DestinationPolicy };
   databaseUrl?: string;
   redisUrl?: string;
   /** Meilisearch for people and groups; unset: PostgreSQL */
@@ -44,7 +51,14 @@ export interface Config {
   /** on SIGTERM: how long in-flight requests and sends get to finish before connections are cut */
   shutdownGraceMs: number;
   logLevel: string;
+  /** GraphiQL on GET /graphql (its assets are served from here, no CDN) */
   graphiql: boolean;
+  /** schema introspection (__schema, __type) */
+  introspection: boolean;
+  /** CORS for every HTTP route: '*' (no credentials) or a list of origins (credentials allowed) */
+  corsOrigins: '*' | string[];
+  /** a manifest of trusted documents: only these operations are accepted (APQ is off) */
+  trustedDocumentsFile?: string;
   limits: {
     maxMessageBytes: number;
     maxInfoBytes: number;
@@ -151,6 +165,11 @@ export function loadConfig(env: Env): Config {
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const webhookAllow = parseAllowList(str('WEBHOOK_ALLOW_HOSTS'));
+  if (webhookAllow.bad.length) problems.push(`WEBHOOK_ALLOW_HOSTS: ${webhookAllow.bad.map((b) => JSON.stringify(b)).join(', ')} not a host name, address or CIDR`);
+  const trustProxy = parseTrustProxy(str('TRUST_PROXY'), problems);
+  // "development" is anything but NODE_ENV=production: GraphiQL and introspection default on there
+  const production = str('NODE_ENV') === 'production';
   const config: Config = {
     port: int('PORT', 8080, 0, 65535),
     startalkRsaKeyFile: str('STARTALK_RSA_PRIVATE_KEY_FILE'),
@@ -162,6 +181,7 @@ export function loadConfig(env: Env): Config {
     host: str('HOST') ?? '0.0.0.0',
     domain,
     publicUrl: url('PUBLIC_URL', ['http:', 'https:']),
+    trustProxy,
     adminApiKey: str('ADMIN_API_KEY'),
     adminHttpPath: (str('ADMIN_HTTP_PATH') ?? '/qtalk').replace(/\/+$/, ''),
     push: {
@@ -178,6 +198,7 @@ export function loadConfig(env: Env): Config {
       pollMs: int('WEBHOOK_POLL_MS', 500, 10, 60_000),
       timeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
       batchSize: int('WEBHOOK_BATCH_SIZE', 100, 1, 1000),
+      allow: webhookAllow.policy,
     },
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
@@ -194,7 +215,10 @@ export function loadConfig(env: Env): Config {
     readyTimeoutMs: int('READY_TIMEOUT_MS', 2000, 100, 60_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
     logLevel,
-    graphiql: bool('GRAPHIQL', true),
+    graphiql: bool('GRAPHIQL', !production),
+    introspection: bool('GRAPHQL_INTROSPECTION', !production),
+    corsOrigins: corsOrigins(),
+    trustedDocumentsFile: str('TRUSTED_DOCUMENTS'),
     limits: {
       maxMessageBytes: int('MAX_MESSAGE_BYTES', 32 * 1024, 1, 1024 * 1024),
       maxInfoBytes: int('MAX_INFO_BYTES', 16 * 1024, 0, 1024 * 1024),
@@ -236,6 +260,19 @@ export function loadConfig(env: Env): Config {
       },
     },
   };
+  function corsOrigins(): Config['corsOrigins'] {
+    const raw = str('CORS_ORIGINS');
+    if (raw === undefined || raw === '*') return '*';
+    const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+    for (const o of list) {
+      let ok = false;
+      try {
+        ok = new URL(o).origin === o;
+      } catch { /* reported below */ }
+      if (!ok) problems.push(`CORS_ORIGINS: ${JSON.stringify(o)} is not an origin like https://app.example.com (or use * alone)`);
+    }
+    return list;
+  }
   function minioConfig(): FilesConfig['minio'] {
     const raw = str('MINIO_ENDPOINT');
     if (raw === undefined) return undefined;
@@ -266,4 +303,22 @@ export function loadConfig(env: Env): Config {
   if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || ['', 'false', 'off', '0'].includes(raw.toLowerCase())) return undefined;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 32) return { hops };
+  } else {
+    const addresses = raw.split(',').map((a) => a.trim()).filter(Boolean);
+    try {
+      proxyaddr.compile(addresses);
+      return { addresses };
+    } catch {
+      // reported below
+    }
+  }
+  problems.push(`TRUST_PROXY=${JSON.stringify(raw)} must be off, a hop count (1-32), or proxy addresses/CIDRs separated by commas`);
+  return undefined;
 }

@@ -23,7 +23,14 @@ async function main(): Promise<void> {
         '  Set ADMIN_PASSWORD to choose it yourself. Change it with the changePassword mutation.\n\n',
     );
   }
-  const { url, xmppPort, pbPort } = await app.listen();
+  let listening;
+  try {
+    listening = await app.listen();
+  } catch (err) {
+    await app.close().catch(() => {}); // a busy port: stop what was started (the embedded PostgreSQL)
+    throw err;
+  }
+  const { url, xmppPort, pbPort } = listening;
   logger.info({ url, xmppPort, pbPort, domain: config.domain, embeddedDatabase: !config.databaseUrl, redis: !!config.redisUrl }, 'listening');
 
   let stopping = false;

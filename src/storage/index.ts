@@ -12,6 +12,7 @@ import type { PushGateway, PushStore } from '../core/push/ports.js';
 import type { PresenceStore } from '../core/presence/ports.js';
 import type { ApiKeyStore } from '../core/admin/ports.js';
 import type { IntegrationStore, WebhookSender } from '../core/integration/ports.js';
+import { PUBLIC_ONLY, type DestinationPolicy } from '../core/integration/destination.js';
 import { PgApiKeyStore } from './postgres/api-keys.js';
 import { PgIntegrationStore } from './postgres/integration.js';
 import { createHttpWebhookSender } from './webhook-sender/http.js';
@@ -28,6 +29,7 @@ import { PgGroupStore } from './postgres/groups.js';
 import { createMemoryBus } from './memory/bus.js';
 import { PgAccountStore } from './postgres/accounts.js';
 import { startEmbeddedPostgres, type EmbeddedHandle } from './postgres/embedded.js';
+import { ensureWritableDataDir } from './data-dir.js';
 import { PrismaClient } from './postgres/generated/client.js';
 import { PgMessageStore } from './postgres/messages.js';
 import { PgSyncStore } from './postgres/sync.js';
@@ -51,6 +53,8 @@ export interface StorageConfig {
   pushGateway?: { url: string; secret?: string; timeoutMs: number };
   /** timeout of one webhook POST (default 10 s) */
   webhookTimeoutMs?: number;
+  /** where webhooks may be delivered (default: public addresses only) */
+  webhookPolicy?: DestinationPolicy;
   redisUrl?: string;
   /** Redis channel for this deployment's events */
   redisChannel: string;
@@ -61,6 +65,8 @@ export interface StorageConfig {
   presenceTtlMs: number;
   dataDir: string;
   embeddedPgPort: number;
+  /** a tool: use the database of a server that already runs the embedded PostgreSQL of dataDir */
+  embeddedAttach?: boolean;
   dbPoolSize: number;
   /** waiting for a connection (default 5 s) */
   dbConnectTimeoutMs?: number;
@@ -105,12 +111,13 @@ export interface Storage {
 const MIGRATIONS = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
 
 export async function createStorage(cfg: StorageConfig): Promise<Storage> {
+  await ensureWritableDataDir(cfg.dataDir);
   let embedded: EmbeddedHandle | undefined;
   let url = cfg.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: cfg.dataDir, port: cfg.embeddedPgPort, log: cfg.log.info });
+    embedded = await startEmbeddedPostgres({ dataDir: cfg.dataDir, port: cfg.embeddedPgPort, log: cfg.log.info, attach: cfg.embeddedAttach });
     url = embedded.url;
-    cfg.log.info(`using embedded PostgreSQL on 127.0.0.1:${cfg.embeddedPgPort}`);
+    cfg.log.info(`using embedded PostgreSQL on 127.0.0.1:${new URL(url).port}`);
   }
   const queryTimeoutMs = cfg.dbQueryTimeoutMs ?? 15_000;
   // Bounded waits everywhere, so an unresponsive database (a partition, a stopped server)
@@ -197,7 +204,7 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     filesUrlSecret,
     apiKeys: guardStore(new PgApiKeyStore(pool)),
     integration: guardStore(new PgIntegrationStore(pool)),
-    webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs ?? 10_000 }),
+    webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs ?? 10_000, policy: cfg.webhookPolicy ?? PUBLIC_ONLY }),
     writer,
     async ready() {
       if (closing || !bus.isReady()) return false;

@@ -64,7 +64,7 @@ export class NodeProcess {
   get url(): string {
     return `http://127.0.0.1:${this.port}/graphql`;
   }
-  async start(): Promise<void> {
+  async start(timeoutMs = 20_000): Promise<void> {
     // The production loader (npm start), not tsx: what ships is what runs here.
     this.proc = spawn(process.execPath, ['--import', './scripts/register-ts.mjs', 'src/server/main.ts'], {
       cwd: ROOT,
@@ -74,7 +74,7 @@ export class NodeProcess {
     const keep = (b: Buffer) => (this.log = (this.log + b.toString()).slice(-20_000));
     this.proc.stdout!.on('data', keep);
     this.proc.stderr!.on('data', keep);
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${this.port}/readyz`)).ok, `node on ${this.port}\n${this.log}`);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${this.port}/readyz`)).ok, `node on ${this.port}\n${this.log}`, timeoutMs);
   }
   async ready(): Promise<boolean> {
     return (await fetch(`http://127.0.0.1:${this.port}/readyz`)).ok;

@@ -1,5 +1,6 @@
 // Accounts: login/logout with opaque tokens, user administration, password changes.
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { badInput, forbidden, notFound, rateLimited, unauthenticated } from '../errors.js';
 import { ChangeFeed } from '../events/changes.js';
 import type { Bus } from '../events/ports.js';
@@ -50,16 +51,25 @@ const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_PASSWORD = 1024;
 const MAX_TEXT = 256;
 
+/** Which sessions of a user ended: one, all but one, or (neither set) all. */
+export interface SessionsEnded {
+  userId: UserId;
+  sessionId?: string;
+  exceptSessionId?: string;
+}
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export class AccountService {
   /** id -> user; profile edits on another node show here within USER_CACHE_MS */
   private readonly userCache = new TtlMap<UserId, User>(USER_CACHE_MS, 50_000);
   /** token hash -> session, for SESSION_CACHE_MS: a request must not cost a session read */
-  private readonly sessionCache = new Map<string, { session: AuthSession; at: number }>();
+  private readonly sessionCache = new TtlMap<string, AuthSession>(SESSION_CACHE_MS, 100_000);
   /** "domain/name" -> user id (names never change owner) */
-  private readonly idByName = new Map<string, UserId>();
+  private readonly idByName = new LRUCache<string, UserId>({ max: 200_000 });
   private readonly loginLimiter: RateLimiter;
+  /** told, before the call returns, when sessions end (push devices registered by them stop) */
+  private readonly endListeners: ((ended: SessionsEnded) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: AccountStore,
@@ -67,7 +77,8 @@ export class AccountService {
     private readonly opts: AccountOptions,
     private readonly changes: ChangeFeed = new ChangeFeed(),
   ) {
-    bus.subscribe((env) => env.revoke && this.forgetSessions(env.revoke.userId));
+    // A bus that lost its connection may have dropped revocations: trust no cached session.
+    bus.subscribe((env) => env.revoke && this.forgetSessions(env.revoke.userId), () => this.sessionCache.clear());
     this.loginLimiter = new RateLimiter(opts.loginAttemptsPerMinute / 60, opts.loginAttemptsPerMinute);
   }
 
@@ -104,6 +115,10 @@ export class AccountService {
     const waitMs = this.loginLimiter.peek(key);
     if (waitMs > 0) throw rateLimited('too many failed login attempts, try again later', waitMs);
     const row = await this.store.findUserWithSecret(domain, name);
+    if (!row) {
+      // An unknown name costs the same hash as a wrong password: timing must not tell who has an account.
+      await verifyPassword(password, await this.dummyHash(), null);
+    }
     if (!row || !(await verifyPassword(password, row.passwordHash, row.passwordSalt))) {
       this.loginLimiter.take(key); // only failures count
       throw unauthenticated('invalid username or password');
@@ -115,6 +130,14 @@ export class AccountService {
     }
     const { passwordHash: _h, passwordSalt: _s, ...user } = row;
     return user;
+  }
+
+  private dummy: Promise<string> | undefined;
+
+  /** A scrypt hash of a random password, made once, checked against when the user is unknown. */
+  private dummyHash(): Promise<string> {
+    this.dummy ??= hashPassword(randomBytes(16).toString('base64url'));
+    return this.dummy;
   }
 
   async login(username: string, password: string, userAgent: string | null = null): Promise<LoginResult> {
@@ -135,23 +158,33 @@ export class AccountService {
     const hash = hashToken(token);
     const now = Date.now();
     const hit = this.sessionCache.get(hash);
-    if (hit && now - hit.at < SESSION_CACHE_MS && hit.session.expiresAt.getTime() > now) return hit.session;
+    if (hit && hit.expiresAt.getTime() > now) return hit;
     const session = await this.store.findLiveSession(hash, new Date(now));
-    if (!session || session.user.frozen) return null;
-    if (this.sessionCache.size > 100_000) this.sessionCache.clear();
-    this.sessionCache.set(hash, { session, at: now });
+    if (!session || session.user.frozen) return null; // misses are not cached
+    this.sessionCache.set(hash, session);
     return session;
   }
 
   /** Revocations reach every node on the bus; cached sessions of that user are dropped. */
   private forgetSessions(userId: UserId): void {
-    for (const [hash, { session }] of this.sessionCache) if (session.user.id === userId) this.sessionCache.delete(hash);
+    this.sessionCache.deleteWhere((session) => session.user.id === userId);
     this.userCache.delete(userId);
+  }
+
+  /** Runs `fn` whenever sessions end: one (logout), all but one (password change), or all. */
+  onSessionsEnded(fn: (ended: SessionsEnded) => Promise<void>): void {
+    this.endListeners.push(fn);
+  }
+
+  private async sessionsEnded(ended: SessionsEnded): Promise<void> {
+    for (const fn of this.endListeners) await fn(ended);
   }
 
   async logout(session: AuthSession): Promise<void> {
     await this.store.revokeSession(session.id);
+    this.forgetSessions(session.user.id);
     this.bus.publish({ revoke: { userId: session.user.id, sessionId: session.id } });
+    await this.sessionsEnded({ userId: session.user.id, sessionId: session.id });
   }
 
   async changePassword(session: AuthSession, oldPassword: string, newPassword: string): Promise<void> {
@@ -162,7 +195,9 @@ export class AccountService {
     }
     await this.store.setPassword(row.id, await hashPassword(newPassword), null);
     await this.store.revokeUserSessions(row.id, session.id);
+    this.forgetSessions(row.id);
     this.bus.publish({ revoke: { userId: row.id, exceptSessionId: session.id } });
+    await this.sessionsEnded({ userId: row.id, exceptSessionId: session.id });
   }
 
   async createUser(actor: User, input: CreateUserInput): Promise<User> {
@@ -211,9 +246,18 @@ export class AccountService {
     return this.systemUpdateUser(actor.id, id, patch);
   }
 
-  /** The same for admin tools; actorId (when a person acts) may not freeze or demote themselves. */
-  async systemUpdateUser(actorId: UserId | null, id: UserId, patch: UpdateUserInput): Promise<User> {
+  /**
+   * The same for admin tools; actorId (when a person acts) may not freeze or demote themselves.
+   * `guard` sees the account as stored now (not cached) and may refuse by throwing.
+   */
+  async systemUpdateUser(actorId: UserId | null, id: UserId, patch: UpdateUserInput, guard?: (current: User) => void): Promise<User> {
     if (!/^\d{1,19}$/.test(id)) throw notFound('unknown user');
+    let before: User | undefined;
+    if (guard || patch.isAdmin != null) {
+      [before] = await this.store.findUsersByIds([id]);
+      if (!before) throw notFound('unknown user');
+      guard?.(before);
+    }
     if (id === actorId && (patch.frozen === true || patch.isAdmin === false)) {
       throw badInput('an admin cannot freeze or demote their own account');
     }
@@ -227,7 +271,10 @@ export class AccountService {
     if (patch.password != null) validatePassword(patch.password);
     const user = await this.store.updateUser(id, clean);
     if (patch.password != null) await this.store.setPassword(id, await hashPassword(patch.password), null);
-    if (clean.frozen || patch.password != null) await this.revokeAll(id);
+    // A role change ends the account's sessions like a logout, on every node: a demoted admin's
+    // token (and its subscriptions) must not keep the rights it was issued with.
+    const roleChanged = before !== undefined && clean.isAdmin !== undefined && clean.isAdmin !== before.isAdmin;
+    if (clean.frozen || patch.password != null || roleChanged) await this.revokeAll(id);
     this.userCache.delete(id);
     await this.changes.emit({ kind: 'user.changed', user, at: Date.now() });
     return user;
@@ -239,7 +286,9 @@ export class AccountService {
    */
   async revokeAll(userId: UserId): Promise<void> {
     await this.store.revokeUserSessions(userId);
+    this.forgetSessions(userId); // at once here; other nodes when the bus delivers
     this.bus.publish({ revoke: { userId } });
+    await this.sessionsEnded({ userId });
   }
 
   /** The user's own profile: mood line and avatar URL (Startalk set_profile). */
@@ -275,7 +324,6 @@ export class AccountService {
     if (cached) return cached;
     const user = await this.store.findUserByName(domain || this.opts.domain, name);
     if (!user) throw notFound(`unknown user "${address.slice(0, 80)}"`);
-    if (this.idByName.size > 200_000) this.idByName.clear();
     this.idByName.set(key, user.id);
     this.userCache.set(user.id, user);
     return user;

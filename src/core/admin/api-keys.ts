@@ -3,10 +3,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { badInput, forbidden, notFound, unauthenticated } from '../errors.js';
 import { TtlMap } from '../ttl-map.js';
+import type { Bus } from '../events/ports.js';
 import type { ApiKeyStore } from './ports.js';
 import { API_SCOPES, type ApiKeyInfo, type ApiScope, type Principal } from './scopes.js';
 
-/** A revoked key stops working on other nodes within this long (at once on the revoking node). */
+/** How long a checked token is trusted; revocation reaches every node at once over the bus. */
 const CACHE_MS = 10_000;
 const TOUCH_MS = 60_000;
 const KEY_RE = /^stk_(\d{1,19})_([A-Za-z0-9_-]{43})$/;
@@ -16,12 +17,20 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 export const isApiKeyToken = (token: string) => token.startsWith('stk_');
 
 export class ApiKeyService {
-  private readonly cache = new TtlMap<string, { key: ApiKeyInfo; hash: Buffer } | null>(CACHE_MS, 10_000);
-  private readonly touched = new Map<string, number>();
+  /**
+   * SHA-256 of the whole token -> its key, or false for a token that does not open one. Keyed
+   * by the whole token, a made-up "stk_<next id>_…" can only poison itself, not the real key.
+   */
+  private readonly cache = new TtlMap<string, ApiKeyInfo | false>(CACHE_MS, 10_000);
+  /** key id -> still valid, for streams held open by a key (only positive answers) */
+  private readonly active = new TtlMap<string, true>(CACHE_MS, 10_000);
+  private readonly touched = new TtlMap<string, true>(TOUCH_MS, 10_000);
 
-  constructor(private readonly store: ApiKeyStore) {}
+  constructor(private readonly store: ApiKeyStore, private readonly bus: Bus) {
+    bus.subscribe((env) => env.revokeKey && this.forget(env.revokeKey.keyId), () => this.cache.clear());
+  }
 
-  /** Admin users only (a key cannot mint keys). Returns the secret once. */
+  /** Admin users only (a key cannot mint keys, so never one with scopes it lacks). Returns the secret once. */
   async create(p: Principal | null, name: string, scopes: ApiScope[]): Promise<{ key: ApiKeyInfo; secret: string }> {
     const admin = adminUser(p);
     const clean = name.trim();
@@ -33,12 +42,19 @@ export class ApiKeyService {
     return { key, secret: `stk_${key.id}_${secret}` };
   }
 
+  /** The key stops working on every node: cached checks are dropped, its streams end. */
   async revoke(p: Principal | null, id: string): Promise<boolean> {
     adminUser(p);
     if (!/^\d{1,19}$/.test(id)) throw notFound('unknown API key');
     const done = await this.store.revoke(id);
-    this.cache.delete(id);
+    this.forget(id);
+    this.bus.publish({ revokeKey: { keyId: id } });
     return done;
+  }
+
+  private forget(id: string): void {
+    this.cache.deleteWhere((k) => k !== false && k.id === id);
+    this.active.delete(id);
   }
 
   async list(p: Principal | null): Promise<ApiKeyInfo[]> {
@@ -46,15 +62,13 @@ export class ApiKeyService {
     return this.store.list();
   }
 
-  /** Still valid (not revoked); cached like authenticate. */
+  /** Still valid (not revoked); positive answers are cached briefly, a revocation drops them. */
   async isActive(id: string): Promise<boolean> {
-    let hit = this.cache.get(id);
-    if (hit === undefined) {
-      const row = await this.store.find(id);
-      hit = row && !row.revokedAt ? { key: strip(row), hash: Buffer.from(row.secretHash, 'hex') } : null;
-      this.cache.set(id, hit);
-    }
-    return hit !== null;
+    if (this.active.get(id)) return true;
+    const row = await this.store.find(id);
+    if (!row || row.revokedAt) return false;
+    this.active.set(id, true);
+    return true;
   }
 
   /** The key a bearer token names, or null (unknown, revoked, malformed or wrong secret). */
@@ -62,20 +76,19 @@ export class ApiKeyService {
     const m = KEY_RE.exec(token);
     if (!m) return null;
     const [, id, secret] = m as unknown as [string, string, string];
-    let hit = this.cache.get(id);
+    const tokenHash = sha256(token).toString('hex');
+    let hit = this.cache.get(tokenHash);
     if (hit === undefined) {
       const row = await this.store.find(id);
-      hit = row && !row.revokedAt ? { key: strip(row), hash: Buffer.from(row.secretHash, 'hex') } : null;
-      this.cache.set(id, hit);
+      hit = row && !row.revokedAt && timingSafeEqual(sha256(secret), Buffer.from(row.secretHash, 'hex')) ? strip(row) : false;
+      this.cache.set(tokenHash, hit);
     }
-    if (!hit || !timingSafeEqual(sha256(secret), hit.hash)) return null;
-    const now = Date.now();
-    if ((this.touched.get(id) ?? 0) + TOUCH_MS < now) {
-      if (this.touched.size > 10_000) this.touched.clear();
-      this.touched.set(id, now);
+    if (!hit) return null;
+    if (!this.touched.get(id)) {
+      this.touched.set(id, true);
       void this.store.touch(id).catch(() => {});
     }
-    return hit.key;
+    return hit;
   }
 }
 

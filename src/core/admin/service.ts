@@ -9,7 +9,7 @@ import type { GroupState } from '../groups/types.js';
 import type { MessageService, SendInput } from '../messages/service.js';
 import type { ConversationSummary, Message } from '../messages/types.js';
 import type { NotifyService } from '../notify/service.js';
-import { actorId, authorize, type Principal } from './scopes.js';
+import { actorId, authorize, authorizeAdminRights, type Principal } from './scopes.js';
 
 export const MAX_IMPORT = 1000;
 const IMPORT_CONCURRENCY = 8;
@@ -45,14 +45,19 @@ export class AdminService {
     return this.accounts.findByAddress(address);
   }
 
+  /** USERS_WRITE; an admin account needs admin rights too (authorizeAdminRights). */
   async createUser(p: Principal | null, input: CreateUserInput): Promise<User> {
     authorize(p, 'USERS_WRITE');
+    if (input.isAdmin) authorizeAdminRights(p);
     return this.accounts.systemCreateUser(input);
   }
 
+  /** USERS_WRITE; granting the admin flag, or changing an admin's account, needs admin rights too. */
   async updateUser(p: Principal | null, id: UserId, patch: UpdateUserInput): Promise<User> {
     authorize(p, 'USERS_WRITE');
-    return this.accounts.systemUpdateUser(actorId(p!), id, patch);
+    return this.accounts.systemUpdateUser(actorId(p!), id, patch, (current) => {
+      if (current.isAdmin || patch.isAdmin === true) authorizeAdminRights(p);
+    });
   }
 
   /** Bulk creation: each row succeeds or fails on its own, results in input order. */
@@ -65,6 +70,7 @@ export class AdminService {
       for (let i = next++; i < rows.length; i = next++) {
         const row = rows[i]!;
         try {
+          if (row.isAdmin) authorizeAdminRights(p);
           const legacy = row.passwordHash != null ? { hash: row.passwordHash, salt: row.passwordSalt ?? null } : undefined;
           out[i] = { username: row.username, user: await this.accounts.systemCreateUser(row, legacy) };
         } catch (e) {

@@ -116,6 +116,7 @@ export class EventHub {
   private dispatch(env: Envelope): void {
     if (env.frame) return this.order.push(env.frame);
     if (env.ephemeral) return this.deliverOne(env.ephemeral);
+    if (!env.revoke) return;
     const { userId, sessionId, exceptSessionId } = env.revoke;
     for (const s of [...(this.local.get(userId) ?? [])]) {
       if ((sessionId === undefined || s.sessionId === sessionId) && s.sessionId !== exceptSessionId) s.close();

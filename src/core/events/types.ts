@@ -85,9 +85,15 @@ export interface Frame {
   items: Announced[];
 }
 
+/** An API key that was revoked: cached checks of it are dropped and its streams end on every node. */
+export interface KeyRevocation {
+  keyId: string;
+}
+
 /** One publish on the bus. */
 export type Envelope =
-  | { frame: Frame; ephemeral?: undefined; revoke?: undefined }
+  | { frame: Frame; ephemeral?: undefined; revoke?: undefined; revokeKey?: undefined }
   /** not part of the stream (typing, presence): delivered at once, never replayed */
-  | { ephemeral: Announced; frame?: undefined; revoke?: undefined }
-  | { revoke: SessionRevocation; frame?: undefined; ephemeral?: undefined };
+  | { ephemeral: Announced; frame?: undefined; revoke?: undefined; revokeKey?: undefined }
+  | { revoke: SessionRevocation; frame?: undefined; ephemeral?: undefined; revokeKey?: undefined }
+  | { revokeKey: KeyRevocation; frame?: undefined; ephemeral?: undefined; revoke?: undefined };

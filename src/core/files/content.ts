@@ -128,3 +128,19 @@ export function messageContent(
 
 /** the content key named in a download path of ours: /file/v2/download/<sha256>[.ext] */
 export const DOWNLOAD_KEY_RE = /\/file\/v[12]\/download\/([0-9a-f]{64})(?:\.[a-z0-9]{1,10})?/;
+
+/** msgTypes whose body points at one file (COMPAT: 30 is Startalk's ImageNew) */
+export const FILE_MSG_TYPES: ReadonlySet<number> = new Set<number>([...Object.values(MSG_TYPE), 30]);
+
+/**
+ * The file a message body points at: the content key of our download path and, when the
+ * body is Startalk's file JSON, its FILEID (a hint, never trusted on its own).
+ */
+export function fileRefOf(msgType: number, body: string): { sha256: string; fileId: string | null } | null {
+  if (!FILE_MSG_TYPES.has(msgType)) return null;
+  const sha256 = DOWNLOAD_KEY_RE.exec(body)?.[1];
+  if (!sha256) return null;
+  // COMPAT: Startalk clients put their own uuid in FILEID; only our numeric ids are a hint
+  const m = /"FILEID"\s*:\s*(?:"(\d{1,19})"|(\d{1,19})[,}\s])/.exec(body);
+  return { sha256, fileId: m ? (m[1] ?? m[2])! : null };
+}

@@ -1,5 +1,7 @@
 // What the files area needs from storage: an object store for bytes and a table for metadata.
 import type { Readable } from 'node:stream';
+import type { UserId } from '../accounts/types.js';
+import type { ConversationId } from '../messages/types.js';
 import type { ByteRange, FileRecord, NewFile, PresignedUpload } from './types.js';
 
 /** Bytes staged in a temporary place (never visible under a content key until committed). */
@@ -41,4 +43,14 @@ export interface FileStore {
   /** marks a pending upload ready with its verified hashes */
   complete(id: string, sha256: string, md5: string, contentType: string, ext: string): Promise<FileRecord>;
   remove(id: string): Promise<void>;
+  /** true when the file was sent in a conversation the user is now a member of */
+  sharedWith(fileId: string, userId: UserId): Promise<boolean>;
+  /**
+   * Records that the ready file with this content was sent in a conversation: the row
+   * `preferId` names, else the sender's own, else one shared with the sender; only rows the
+   * sender may see, and only when the sender is a member of the conversation.
+   */
+  share(sha256: string, conversationId: ConversationId, senderId: UserId, preferId: string | null): Promise<void>;
+  /** the file with this content that was sent in the conversation (preferring `preferId`, then the sender's) */
+  sharedIn(sha256: string, conversationId: ConversationId, senderId: UserId, preferId: string | null): Promise<FileRecord | null>;
 }

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { User } from '../accounts/types.js';
 import { badInput, forbidden, notFound } from '../errors.js';
-import { extOf, messageContent, sanitizeName, sign, signatureOk, sniffImage, SNIFF_BYTES } from './content.js';
+import type { Message } from '../messages/types.js';
+import { extOf, fileRefOf, messageContent, sanitizeName, sign, signatureOk, sniffImage, SNIFF_BYTES } from './content.js';
 import { Meter, tooLarge } from './meter.js';
 import type { BlobStore, FileStore } from './ports.js';
 import type { ByteRange, FileKind, FileRecord, PresignedUpload } from './types.js';
@@ -121,9 +122,9 @@ export class FileService {
 
   /** Verifies a presigned upload (owner only): size, hash, image type; then dedupes it in place. */
   async completeUpload(viewer: User, id: string, sha256: string): Promise<FileRecord> {
-    const file = await this.store.byId(id);
-    if (!file) throw notFound('upload not found');
-    if (file.ownerId !== viewer.id) throw forbidden('only the uploader completes an upload');
+    const file = /^\d{1,19}$/.test(id) ? await this.store.byId(id) : null;
+    // only the uploader completes; for anyone else the upload does not exist
+    if (!file || file.ownerId !== viewer.id) throw notFound('upload not found');
     if (file.status === 'ready') {
       if (file.sha256 !== sha256.toLowerCase()) throw badInput('sha256 does not match the uploaded bytes');
       return file;
@@ -159,10 +160,33 @@ export class FileService {
     return this.store.complete(file.id, d.sha256, d.md5, contentType, ext);
   }
 
+  /**
+   * A file the viewer may see: their own upload, or a ready file sent in a conversation they
+   * are a member of now (1:1 peers, current group members). Anything else, including ids
+   * that exist, is NOT_FOUND, exactly as a missing id.
+   */
   async byId(viewer: User, id: string): Promise<FileRecord> {
     const file = /^\d{1,19}$/.test(id) ? await this.store.byId(id) : null;
-    if (!file || (file.status !== 'ready' && file.ownerId !== viewer.id)) throw notFound('file not found');
+    const visible = file !== null
+      && (file.ownerId === viewer.id || (file.status === 'ready' && (await this.store.sharedWith(file.id, viewer.id))));
+    if (!visible) throw notFound('file not found');
     return file;
+  }
+
+  /**
+   * Called before a message is stored: when it carries a file of ours (by its content path),
+   * that file is shared with the conversation (see FileStore.share). Null, without a query,
+   * for other messages.
+   */
+  beforeSend(m: Pick<Message, 'conversationId' | 'senderId' | 'msgType' | 'body'>): Promise<void> | null {
+    const ref = fileRefOf(m.msgType, m.body);
+    return ref ? this.store.share(ref.sha256, m.conversationId, m.senderId, ref.fileId) : null;
+  }
+
+  /** The file a message carries, as shared with its conversation (callers show it to those who see the message). */
+  async ofMessage(m: Pick<Message, 'conversationId' | 'senderId' | 'msgType' | 'body'>): Promise<FileRecord | null> {
+    const ref = fileRefOf(m.msgType, m.body);
+    return ref ? this.store.sharedIn(ref.sha256, m.conversationId, m.senderId, ref.fileId) : null;
   }
 
   /** a ready file by a download key: "<sha256>[.ext]" or an MD5 (Startalk clients' key) */
@@ -197,7 +221,7 @@ export class FileService {
     return Number.isInteger(exp) && exp >= now() && signatureOk(this.opts.urlSecret, ['GET', sha256, e ?? ''], s);
   }
 
-  /** body/msgType of a message carrying this file (the file must be the sender's, or public by hash) */
+  /** body/msgType of a message carrying this file (callers got it through byId: the sender may see it) */
   messageFor(viewer: User, file: FileRecord, extra: { seconds?: number | null; width?: number | null; height?: number | null } = {}) {
     if (file.status !== 'ready') throw badInput('the upload is not complete');
     if (file.kind === 'avatar') throw badInput('avatars are not sent as messages');

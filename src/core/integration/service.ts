@@ -6,18 +6,23 @@ import { authorize, type Principal } from '../admin/scopes.js';
 import { badInput, notFound, rateLimited } from '../errors.js';
 import type { Bus } from '../events/ports.js';
 import type { DeadLetter, IntegrationStore, StreamEvent, Webhook } from './ports.js';
+import { addressAllowed, hostAllowed, literalAddress, type DestinationPolicy } from './destination.js';
 import { render, type RenderDeps } from './render.js';
 import { INTEGRATION_KINDS, type IntegrationEvent, type IntegrationKind } from './types.js';
 
 export interface IntegrationOptions {
   /** how often an idle subscription re-reads the log when no bus frame woke it */
   pollMs: number;
+  /** where webhooks may be delivered */
+  allow: DestinationPolicy;
 }
 
 /** Who holds a stream: it ends when the session is revoked, or the key stops being valid. */
 export interface StreamOwner {
   userId?: UserId;
   sessionId?: string;
+  /** an API key's stream: ends when the key is revoked (bus `revokeKey`) */
+  keyId?: string;
   stillValid?: () => Promise<boolean>;
 }
 
@@ -45,6 +50,8 @@ export class IntegrationService {
           const o = s.owner;
           if (o.userId === r.userId && (r.sessionId === undefined || o.sessionId === r.sessionId) && o.sessionId !== r.exceptSessionId) s.close();
         }
+      } else if (env.revokeKey) {
+        for (const s of this.streams) if (s.owner.keyId === env.revokeKey.keyId) s.close();
       }
     });
   }
@@ -106,6 +113,11 @@ export class IntegrationService {
       throw badInput('url is not a valid URL', { field: 'url' });
     }
     if (!['http:', 'https:'].includes(url.protocol) || input.url.length > MAX_URL) throw badInput('url must be an http(s) URL', { field: 'url' });
+    // Names are checked after resolution on every delivery; a literal address is refused here.
+    const literal = literalAddress(url.hostname);
+    if (literal !== null && !hostAllowed(url.hostname, this.opts.allow) && !addressAllowed(literal, this.opts.allow)) {
+      throw badInput('url must point at a public address (private, loopback and link-local ones need WEBHOOK_ALLOW_HOSTS)', { field: 'url' });
+    }
     const kinds = [...new Set(input.kinds)];
     if (kinds.length === 0 || kinds.some((k) => !INTEGRATION_KINDS.includes(k))) throw badInput('give at least one event kind', { field: 'kinds' });
     const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;

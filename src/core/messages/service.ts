@@ -6,8 +6,9 @@ import { AppError, badInput, forbidden, notFound, rateLimited } from '../errors.
 import type { Bus } from '../events/ports.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { MessageStore } from './ports.js';
-import type {
-  Conversation, ConversationId, ConversationSummary, DeliveryStateValue, Message, PageRequest,
+import {
+  DeliveryState, type Conversation, type ConversationId, type ConversationSummary, type DeliveryStateValue, type Message,
+  type PageRequest,
 } from './types.js';
 
 export interface MessageOptions {
@@ -32,6 +33,12 @@ export interface SendInput {
   backupInfo?: string | null;
 }
 
+/** What else must happen before a message is stored (the files area shares a file it carries). */
+export interface SendHook {
+  /** null when nothing is to be done for this message (no await on the hot path) */
+  beforeSend(m: { conversationId: ConversationId; senderId: UserId; msgType: number; body: string }): Promise<void> | null;
+}
+
 /** See sendDirect. */
 export interface Ordered {
   onQueued: () => void;
@@ -54,6 +61,7 @@ export class MessageService {
     private readonly accounts: AccountService,
     private readonly bus: Bus,
     private readonly opts: MessageOptions,
+    private readonly hook?: SendHook,
   ) {
     this.sendLimiter = new RateLimiter(opts.sendRatePerSec, opts.sendBurst);
     this.typingLimiter = new RateLimiter(opts.typingPerSec, Math.max(1, opts.typingPerSec * 3));
@@ -98,6 +106,9 @@ export class MessageService {
     sender: User, conversationId: ConversationId, c: ReturnType<MessageService['validate']>, isGroup: boolean, members?: UserId[],
     ordered?: Ordered,
   ): Promise<Message> {
+    // before the insert, so those who receive the message can already open its file
+    const pending = this.hook?.beforeSend({ conversationId, senderId: sender.id, msgType: c.msgType, body: c.body });
+    if (pending) await pending;
     const { message, created } = await this.store.insertMessage(
       { ...c, conversationId, senderId: sender.id, withMembers: isGroup },
       // Group members are read at commit, so a member who joined just before gets it.
@@ -189,11 +200,24 @@ export class MessageService {
     return (await this.conversationFor(actor, m.conversationId)).id;
   }
 
-  /** Raises delivery state (DELIVERED or READ) of messages the viewer received in a conversation. */
+  /**
+   * Raises delivery state (DELIVERED or READ) of messages the viewer received in a 1:1
+   * conversation. A message's state is shared by everyone who sees it, so in a group it is
+   * never changed by one member: READ moves the viewer's own read pointer to the newest of
+   * the given messages instead (DELIVERED does nothing), and null is returned.
+   */
   async markMessages(viewer: User, conversationId: ConversationId, seqs: string[], state: DeliveryStateValue) {
     if (seqs.length === 0 || seqs.length > MAX_MARK_IDS) badField('messageIds', `give 1-${MAX_MARK_IDS} ids`);
     const conv = await this.conversationFor(viewer, conversationId);
     for (const s of seqs) if (!/^\d{1,19}$/.test(s)) badField('messageIds', 'contains an invalid id');
+    if (conv.kind === 'group') {
+      if (state === DeliveryState.READ) {
+        const mine = await this.store.messagesBySeq(conv.id, seqs); // ids of other conversations are ignored
+        const upTo = mine.reduce<bigint | null>((max, m) => (max === null || BigInt(m.seq) > max ? BigInt(m.seq) : max), null);
+        if (upTo !== null) await this.store.setReadPointer(viewer.id, conv.id, upTo.toString());
+      }
+      return null;
+    }
     return this.store.markState(viewer.id, conv.id, seqs, state, (event) => (event ? [{ recipients: conv.memberIds, event }] : []));
   }
 

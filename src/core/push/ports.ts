@@ -18,7 +18,13 @@ export interface PushJob {
 }
 
 export interface PushStore {
-  registerDevice(userId: UserId, device: PushDevice): Promise<void>;
+  /**
+   * Registers a token for the user (and the session that registered it, if any), and takes
+   * it from every other user who had it: a token is one user's at a time.
+   */
+  registerDevice(userId: UserId, device: PushDevice, sessionId: string | null): Promise<void>;
+  /** Disables the devices registered by ended sessions: one session, all but one, or (neither) all the user's devices. */
+  disableForEndedSessions(userId: UserId, ended: { sessionId?: string; exceptSessionId?: string }): Promise<void>;
   /** true when a device was disabled */
   unregisterDevice(userId: UserId, token: string): Promise<boolean>;
   devices(userId: UserId): Promise<PushDevice[]>;
@@ -36,7 +42,7 @@ export interface PushStore {
   pending(limit: number): Promise<{ lastSeq: string | null; candidates: PushCandidate[] }>;
   /** Stores jobs and moves the cursor to lastSeq, in one transaction; a (message, user) pair is queued once. */
   enqueue(jobs: { seq: string; userId: UserId; payload: Omit<PushPayload, 'id'> }[], lastSeq: string): Promise<number>;
-  /** Claims due jobs for `leaseMs` (a crashed sender's jobs come back after it). */
+  /** Claims due jobs for `leaseMs` (a crashed sender's jobs come back after it), with only the devices still the user's. */
   claim(limit: number, leaseMs: number): Promise<PushJob[]>;
   done(id: string): Promise<void>;
   /** Reschedules, or marks dead once attempts reach maxAttempts. */

@@ -28,7 +28,14 @@ export const settingsOf = (flags: number): PushSettings => ({
 export class PushService {
   constructor(private readonly store: PushStore, private readonly messages: MessageService) {}
 
-  async registerDevice(actor: User, d: { token: string; platform: string; os: string; package?: string | null }): Promise<PushDevice> {
+  /**
+   * Registers a device token for the actor; it stops being any other user's (a token is one
+   * device, which one user uses at a time). `sessionId`: the session registering it, whose
+   * end (logout) unregisters it; null when none (legacy clients).
+   */
+  async registerDevice(
+    actor: User, d: { token: string; platform: string; os: string; package?: string | null }, sessionId: string | null = null,
+  ): Promise<PushDevice> {
     const token = d.token.trim();
     if (!TOKEN_RE.test(token)) throw badInput('token must be 8-4096 characters of a device token', { field: 'token' });
     if (!PLATFORM_RE.test(d.platform)) throw badInput('platform must be a short name like ios, android, huawei', { field: 'platform' });
@@ -39,8 +46,13 @@ export class PushService {
     const existing = await this.store.devices(actor.id);
     if (existing.length >= MAX_DEVICES && !existing.some((e) => e.token === token)) throw badInput(`at most ${MAX_DEVICES} push devices per user`);
     const device: PushDevice = { token, platform: d.platform.toLowerCase(), os, package: pkg };
-    await this.store.registerDevice(actor.id, device);
+    await this.store.registerDevice(actor.id, device, sessionId);
     return device;
+  }
+
+  /** Sessions ended (logout, password change, revocation): their devices get no more pushes. */
+  sessionsEnded(ended: { userId: string; sessionId?: string; exceptSessionId?: string }): Promise<void> {
+    return this.store.disableForEndedSessions(ended.userId, ended);
   }
 
   unregisterDevice(actor: User, token: string): Promise<boolean> {

@@ -102,7 +102,8 @@ export class PushWorker {
     const jobs = await this.store.claim(SEND_BATCH, LEASE_MS);
     await Promise.all(jobs.map(async (job) => {
       try {
-        await this.gateway.send(job.payload);
+        // none of its devices is still the user's (moved to another user, logged out): nothing to send
+        if (job.payload.devices.length > 0) await this.gateway.send(job.payload);
         await this.store.done(job.id);
       } catch (err) {
         const attempts = job.attempts + 1;

@@ -18,7 +18,9 @@ export const ApiScopeEnum = builder.enumType('ApiScope', {
     'What an API key may do. USERS_READ: read users and groups; USERS_WRITE: create, update, freeze, import users; ' +
     'GROUPS_WRITE: create groups and manage members; MESSAGES_SEND: send messages and notifies as a user; ' +
     "MESSAGES_READ: any user's conversations and history (compliance); SESSIONS_KICK: end a user's sessions; " +
-    'EVENTS_READ: the integrationEvents stream; WEBHOOKS_WRITE: manage webhooks and read their dead letters.',
+    'EVENTS_READ: the integrationEvents stream; WEBHOOKS_WRITE: manage webhooks and read their dead letters; ' +
+    "ADMINS_WRITE: with USERS_WRITE, create admins, grant or remove the admin flag, change an admin's account " +
+    '(as good as an admin user: give it sparingly).',
   values: API_SCOPES,
 });
 
@@ -51,7 +53,7 @@ builder.mutationField('createApiKey', (t) =>
 
 builder.mutationField('revokeApiKey', (t) =>
   t.boolean({
-    description: 'Admin users only. False when the key was unknown or already revoked; other nodes stop accepting it within 10 s.',
+    description: 'Admin users only. False when the key was unknown or already revoked; it stops working on every node at once and its streams end.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_r, { id }, ctx) => ctx.core.apiKeys.revoke(principal(ctx), String(id)),
   }),
@@ -104,7 +106,7 @@ const ImportUserResult = builder.objectRef<ImportResult>('ImportUserResult').imp
 builder.mutationField('importUsers', (t) =>
   t.field({
     type: [ImportUserResult],
-    description: `USERS_WRITE. Creates up to ${MAX_IMPORT} users; one result per row, in order; a bad row does not stop the others.`,
+    description: `USERS_WRITE (a row with isAdmin also needs ADMINS_WRITE). Creates up to ${MAX_IMPORT} users; one result per row, in order; a bad row does not stop the others.`,
     args: { users: t.arg({ type: [ImportUserInput], required: true }) },
     resolve: (_r, { users }, ctx) => ctx.core.admin.importUsers(principal(ctx), users),
   }),

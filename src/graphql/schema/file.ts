@@ -1,6 +1,5 @@
 // Files: presigned uploads, verification, signed downloads, and messages that carry a file
 // in the shape Startalk clients parse (../shared/startalk/PROTOCOL.md §4.1, §6.6).
-import { DOWNLOAD_KEY_RE, MSG_TYPE } from '../../core/files/content.js';
 import type { FileKind, FileRecord, PresignedUpload } from '../../core/files/types.js';
 import { badInput } from '../../core/errors.js';
 import { builder, viewer } from '../builder.js';
@@ -125,17 +124,11 @@ builder.mutationField('sendFile', (t) =>
   }),
 );
 
-const FILE_MSG_TYPES = new Set<number>([...Object.values(MSG_TYPE), 30]);
-
 builder.objectField(MessageRef, 'file', (t) =>
   t.field({
     type: FileRef,
     nullable: true,
-    description: 'the file a file/image/voice/video message points at, when it is stored here',
-    resolve: async (m, _a, ctx) => {
-      if (!FILE_MSG_TYPES.has(m.msgType)) return null;
-      const key = DOWNLOAD_KEY_RE.exec(m.body)?.[1];
-      return key ? ctx.core.files.byKey(key) : null;
-    },
+    description: 'the file a file/image/voice/video message points at, when it is stored here and was sent with the message',
+    resolve: (m, _a, ctx) => ctx.core.files.ofMessage(m),
   }),
 );

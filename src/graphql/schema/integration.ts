@@ -50,7 +50,7 @@ builder.subscriptionField('integrationEvents', (t) =>
       const p = principal(ctx);
       const key = ctx.apiKey;
       return ctx.core.integration.stream(p, since(a.since), a.kinds ?? null, key
-        ? { stillValid: async () => (await ctx.core.apiKeys.isActive(key.id)) }
+        ? { keyId: key.id, stillValid: async () => (await ctx.core.apiKeys.isActive(key.id)) }
         : { userId: ctx.session?.user.id, sessionId: ctx.session?.id });
     },
     resolve: (e) => e,

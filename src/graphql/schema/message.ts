@@ -130,7 +130,8 @@ const MarkResult = builder.objectRef<{ changed: string[] }>('MarkMessagesPayload
 builder.mutationField('markMessages', (t) =>
   t.field({
     type: MarkResult,
-    description: 'Marks received messages DELIVERED or READ (Startalk read_type 3 / 4). States only rise.',
+    description: 'Marks received 1:1 messages DELIVERED or READ (Startalk read_type 3 / 4). States only rise. '
+      + 'In a group, READ moves only your read pointer (as markGroupRead) and changedIds is empty: one member never changes what others see.',
     args: {
       conversationId: t.arg.id({ required: true }),
       messageIds: t.arg.idList({ required: true }),

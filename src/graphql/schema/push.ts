@@ -34,14 +34,17 @@ builder.queryField('pushSettings', (t) =>
 builder.mutationField('registerPushDevice', (t) =>
   t.field({
     type: PushDeviceRef,
-    description: 'Registers (or re-enables) a device token for offline pushes.',
+    description: 'Registers (or re-enables) a device token for offline pushes. A token is one user\'s at a time: '
+      + 'registering it takes it from anyone else. Logging this session out unregisters it.',
     args: {
       token: t.arg.string({ required: true }),
       platform: t.arg.string({ required: true }),
       os: t.arg({ type: PushOs, required: true }),
       package: t.arg.string(),
     },
-    resolve: (_r, a, ctx) => ctx.core.push.registerDevice(viewer(ctx), { token: a.token, platform: a.platform, os: a.os, package: a.package }),
+    resolve: (_r, a, ctx) => ctx.core.push.registerDevice(
+      viewer(ctx), { token: a.token, platform: a.platform, os: a.os, package: a.package }, ctx.session?.id ?? null,
+    ),
   }),
 );
 

@@ -99,7 +99,7 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
 builder.mutationField('createUser', (t) =>
   t.field({
     type: UserRef,
-    description: 'Admin users, or API keys with USERS_WRITE.',
+    description: 'Admin users, or API keys with USERS_WRITE (and ADMINS_WRITE for `isAdmin: true`).',
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
     resolve: (_r, { input }, ctx) => ctx.core.admin.createUser(principal(ctx), input),
   }),
@@ -108,7 +108,9 @@ builder.mutationField('createUser', (t) =>
 builder.mutationField('updateUser', (t) =>
   t.field({
     type: UserRef,
-    description: 'Admin users, or API keys with USERS_WRITE. `frozen: true` freezes the account and ends its sessions.',
+    description:
+      'Admin users, or API keys with USERS_WRITE (and ADMINS_WRITE to set `isAdmin` or change an admin). ' +
+      '`frozen: true`, a new password or a changed `isAdmin` ends the account\'s sessions.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateUserInput, required: true }) },
     resolve: (_r, { id, input }, ctx) => ctx.core.admin.updateUser(principal(ctx), String(id), input),
   }),

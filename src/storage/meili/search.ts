@@ -78,7 +78,7 @@ export class MeiliSearchIndex implements SearchIndex {
   private draining: Promise<void> | null = null;
 
   constructor(private readonly source: SearchSource, private readonly opts: MeiliOptions) {
-    this.client = new Meilisearch({ host: opts.url, apiKey: opts.apiKey, timeout: 10_000 });
+    this.client = new Meilisearch({ host: opts.url, apiKey: opts.apiKey, timeout: 10_000, requestInit: { redirect: 'error' } }) // the API key goes only to MEILI_URL;
     this.usersUid = `${opts.prefix}_users`;
     this.groupsUid = `${opts.prefix}_groups`;
   }

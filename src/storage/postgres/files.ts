@@ -1,6 +1,8 @@
 // FileStore on PostgreSQL (table `files`).
 import type { Pool } from 'pg';
+import type { UserId } from '../../core/accounts/types.js';
 import type { FileStore } from '../../core/files/ports.js';
+import type { ConversationId } from '../../core/messages/types.js';
 import type { FileKind, FileRecord, NewFile } from '../../core/files/types.js';
 
 interface Row {
@@ -53,5 +55,44 @@ export class PgFileStore implements FileStore {
 
   async remove(id: string): Promise<void> {
     await this.pool.query('DELETE FROM files WHERE id = $1', [id]);
+  }
+
+  async sharedWith(fileId: string, userId: UserId): Promise<boolean> {
+    // file_shares_pkey by file, then conversation_members_pkey
+    const r = await this.pool.query(
+      `SELECT 1 FROM file_shares s JOIN conversation_members cm ON cm.conversation_id = s.conversation_id AND cm.user_id = $2
+        WHERE s.file_id = $1 LIMIT 1`,
+      [fileId, userId],
+    );
+    return r.rowCount! > 0;
+  }
+
+  async share(sha256: string, conversationId: ConversationId, senderId: UserId, preferId: string | null): Promise<void> {
+    // files_sha256_idx; a row is a candidate when the sender owns it or may see it
+    await this.pool.query(
+      `INSERT INTO file_shares (file_id, conversation_id)
+       SELECT f.id, $2 FROM files f
+        WHERE f.sha256 = $1 AND f.status = 'ready'
+          AND EXISTS (SELECT 1 FROM conversation_members me WHERE me.conversation_id = $2 AND me.user_id = $3)
+          AND (f.owner_id = $3 OR EXISTS (
+                SELECT 1 FROM file_shares s JOIN conversation_members cm ON cm.conversation_id = s.conversation_id AND cm.user_id = $3
+                 WHERE s.file_id = f.id))
+        ORDER BY COALESCE(f.id = $4::bigint, false) DESC, (f.owner_id = $3) DESC, f.id
+        LIMIT 1
+       ON CONFLICT DO NOTHING`,
+      [sha256, conversationId, senderId, preferId],
+    );
+  }
+
+  async sharedIn(sha256: string, conversationId: ConversationId, senderId: UserId, preferId: string | null): Promise<FileRecord | null> {
+    const r = await this.pool.query<Row>(
+      `SELECT ${COLS} FROM files f
+        WHERE f.sha256 = $1 AND f.status = 'ready'
+          AND EXISTS (SELECT 1 FROM file_shares s WHERE s.file_id = f.id AND s.conversation_id = $2)
+        ORDER BY COALESCE(f.id = $4::bigint, false) DESC, (f.owner_id = $3) DESC, f.id
+        LIMIT 1`,
+      [sha256, conversationId, senderId, preferId],
+    );
+    return r.rows[0] ? toFile(r.rows[0]) : null;
   }
 }

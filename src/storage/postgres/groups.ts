@@ -93,8 +93,8 @@ export class PgGroupStore implements GroupStore {
 
   async sync(userId: UserId, changedSince: string | null): Promise<GroupSyncEntry[]> {
     // user_groups_user_id_change_seq_idx for memberships; card changes via conversations.change_seq
-    const r = await this.pool.query<CardRow & { status: MembershipStatus; role: GroupRole }>(
-      `SELECT ug.status, ug.role, ${CARD_COLUMNS}
+    const r = await this.pool.query<CardRow & { status: MembershipStatus; role: GroupRole; kept: GroupCard | null }>(
+      `SELECT ug.status, ug.role, ug.card AS kept, ${CARD_COLUMNS}
          FROM user_groups ug JOIN conversations c ON c.id = ug.conversation_id
         WHERE ug.user_id = $1 AND ${changedSince === null
           ? "ug.status = 'member'"
@@ -102,9 +102,19 @@ export class PgGroupStore implements GroupStore {
         ORDER BY c.id`,
       changedSince === null ? [userId] : [userId, changedSince],
     );
-    return r.rows.map((row) => ({ card: toCard(row), status: row.status, role: row.role }));
+    // One who left or was removed gets the card as of their exit, never the group's later state.
+    return r.rows.map((row) => ({
+      card: row.status === 'left' || row.status === 'removed' ? (row.kept ?? cardAtExit(toCard(row))) : toCard(row),
+      status: row.status, role: row.role,
+    }));
   }
 }
+
+/** An exit recorded before exit cards were kept: only what never changes. */
+const cardAtExit = (c: GroupCard): GroupCard => ({
+  id: c.id, roomName: c.roomName, name: '', topic: null, description: null, pictureUrl: null,
+  version: 0, createdAt: c.createdAt, destroyed: false, memberCount: 0,
+});
 
 async function addMembers(tx: PoolClient, id: string, members: [UserId, GroupRole][], seq: string): Promise<void> {
   const users = members.map((m) => m[0]);
@@ -117,7 +127,7 @@ async function addMembers(tx: PoolClient, id: string, members: [UserId, GroupRol
   await tx.query(
     `INSERT INTO user_groups (user_id, conversation_id, status, role, change_seq)
      SELECT u, $1, 'member', r, $4 FROM unnest($2::bigint[], $3::text[]) AS t(u, r)
-     ON CONFLICT (user_id, conversation_id) DO UPDATE SET status = 'member', role = EXCLUDED.role, change_seq = EXCLUDED.change_seq`,
+     ON CONFLICT (user_id, conversation_id) DO UPDATE SET status = 'member', role = EXCLUDED.role, change_seq = EXCLUDED.change_seq, card = NULL`,
     [id, users, roles, seq],
   );
 }
@@ -127,9 +137,15 @@ async function setRole(tx: PoolClient, id: string, user: UserId, role: GroupRole
   await tx.query('UPDATE user_groups SET role = $3, change_seq = $4 WHERE conversation_id = $1 AND user_id = $2', [id, user, role, seq]);
 }
 
-async function drop(tx: PoolClient, id: string, user: UserId, status: MembershipStatus, seq: string): Promise<void> {
+/** Ends a membership; the card as of then is kept for the one who went (and returned). */
+async function drop(tx: PoolClient, id: string, user: UserId, status: MembershipStatus, seq: string): Promise<GroupCard> {
   await tx.query('DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2', [id, user]);
-  await tx.query('UPDATE user_groups SET status = $3, change_seq = $4 WHERE conversation_id = $1 AND user_id = $2', [id, user, status, seq]);
+  const card = (await loadState(tx, id, false))!.card;
+  await tx.query(
+    'UPDATE user_groups SET status = $3, change_seq = $4, card = $5 WHERE conversation_id = $1 AND user_id = $2',
+    [id, user, status, seq, JSON.stringify(card)],
+  );
+  return card;
 }
 
 async function apply(
@@ -157,9 +173,9 @@ async function apply(
     case 'remove': {
       const seq = await alloc();
       const status = change.kind === 'leave' ? 'left' : 'removed';
-      await drop(tx, id, change.userId, status, seq);
+      const atExit = await drop(tx, id, change.userId, status, seq);
       const by = change.kind === 'remove' ? change.by : change.userId;
-      await emit(members(status, seq, [change.userId], by, await card()), before, change.userId);
+      await emit(members(status, seq, [change.userId], by, atExit), before, change.userId);
       if (change.kind === 'leave' && change.newOwner) {
         const seq2 = await alloc();
         await setRole(tx, id, change.newOwner, 'owner', seq2);

@@ -23,11 +23,40 @@ export class PgPushStore implements PushStore {
     });
   }
 
-  async registerDevice(userId: UserId, d: PushDevice): Promise<void> {
+  async registerDevice(userId: UserId, d: PushDevice, sessionId: string | null): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      // two users registering one token at once: one after the other, the later one keeps it
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7270))', [d.token]);
+      await c.query(
+        'UPDATE push_devices SET disabled_at = CURRENT_TIMESTAMP WHERE token = $1 AND user_id <> $2 AND disabled_at IS NULL',
+        [d.token, userId],
+      );
+      await c.query(
+        `INSERT INTO push_devices (user_id, token, platform, os, package, session_id) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (user_id, token) DO UPDATE SET platform = $3, os = $4, package = $5, session_id = $6,
+           disabled_at = NULL, updated_at = CURRENT_TIMESTAMP`,
+        [userId, d.token, d.platform, d.os, d.package, sessionId],
+      );
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async disableForEndedSessions(userId: UserId, ended: { sessionId?: string; exceptSessionId?: string }): Promise<void> {
+    const [cond, args] = ended.sessionId !== undefined
+      ? ['session_id = $2', [userId, ended.sessionId]]
+      : ended.exceptSessionId !== undefined
+        ? ['session_id IS DISTINCT FROM $2', [userId, ended.exceptSessionId]]
+        : ['true', [userId]];
+    // push_devices_active_user_idx
     await this.pool.query(
-      `INSERT INTO push_devices (user_id, token, platform, os, package) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (user_id, token) DO UPDATE SET platform = $3, os = $4, package = $5, disabled_at = NULL, updated_at = CURRENT_TIMESTAMP`,
-      [userId, d.token, d.platform, d.os, d.package],
+      `UPDATE push_devices SET disabled_at = CURRENT_TIMESTAMP WHERE user_id = $1 AND disabled_at IS NULL AND ${cond}`, args,
     );
   }
 
@@ -132,11 +161,16 @@ export class PgPushStore implements PushStore {
 
   async claim(limit: number, leaseMs: number): Promise<PushJob[]> {
     // push_jobs_due_idx; a 'sending' job whose lease ran out belongs to a sender that died.
+    // Devices are those of the job that are still the user's now: a token that moved to
+    // another user, or whose session logged out, since the job was queued is left out.
     const r = await this.pool.query<{ id: string; attempts: number; payload: Omit<PushPayload, 'id'> }>(
-      `UPDATE push_jobs SET status = 'sending', next_at = CURRENT_TIMESTAMP + ($2 || ' milliseconds')::interval
-        WHERE id IN (SELECT id FROM push_jobs WHERE status IN ('pending', 'sending') AND next_at <= CURRENT_TIMESTAMP
+      `UPDATE push_jobs j SET status = 'sending', next_at = CURRENT_TIMESTAMP + ($2 || ' milliseconds')::interval
+        WHERE j.id IN (SELECT id FROM push_jobs WHERE status IN ('pending', 'sending') AND next_at <= CURRENT_TIMESTAMP
                       ORDER BY next_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id::text, attempts, payload`,
+        RETURNING j.id::text, j.attempts, jsonb_set(j.payload, '{devices}', COALESCE((
+          SELECT jsonb_agg(d ORDER BY n) FROM jsonb_array_elements(j.payload->'devices') WITH ORDINALITY AS x(d, n)
+           WHERE EXISTS (SELECT 1 FROM push_devices pd
+                          WHERE pd.user_id = j.user_id AND pd.token = x.d->>'token' AND pd.disabled_at IS NULL)), '[]'::jsonb)) AS payload`,
       [limit, String(leaseMs)],
     );
     return r.rows.map((row) => ({ id: row.id, attempts: row.attempts, payload: { id: row.id, ...row.payload } }));
