@@ -54,6 +54,8 @@ export interface Bridge {
   /** hands an HTTP upgrade on /websocket to the RFC 7395 transport */
   upgrade: ReturnType<typeof createWebSocketTransport>['upgrade'];
   sessions: SessionRegistry;
+  /** shutdown, first step: sessions stop taking stanzas; resolves when those taken are processed */
+  drain(): Promise<void>;
   /** ends every session (shutdown) */
   closeAll(): void;
 }
@@ -88,6 +90,9 @@ export function createBridge(opts: BridgeOptions): Bridge {
   const ws = createWebSocketTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections });
   return {
     tcp, pb, sessions, upgrade: ws.upgrade,
+    drain: async () => {
+      await Promise.all([...sessions.open].map((s) => s.drain()));
+    },
     closeAll: () => {
       for (const s of [...sessions.open]) s.streamError('system-shutdown');
     },

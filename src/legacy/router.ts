@@ -59,7 +59,8 @@ export class LegacyRouter {
       }
       const e = toLegacyError(err);
       if (e.errcode === ERR.INTERNAL) this.deps.log.error({ err, path: url.pathname }, 'legacy HTTP call failed');
-      sendJson(res, e.httpStatus, refusal(e), e.httpStatus === 413 ? { connection: 'close' } : {});
+      const extra: Record<string, string> = e.httpStatus === 413 ? { connection: 'close' } : e.httpStatus === 503 ? { 'retry-after': '1' } : {};
+      sendJson(res, e.httpStatus, refusal(e), extra);
     }
   }
 }
@@ -78,6 +79,8 @@ function toLegacyError(err: unknown): LegacyError {
   if (err instanceof LegacyError) return err;
   if (isAppError(err)) {
     if (err.code === 'INTERNAL') return new LegacyError(ERR.INTERNAL, 'internal error');
+    // Not COMPAT's HTTP 200: a real 503 makes clients and proxies treat it as the transient failure it is.
+    if (err.code === 'UNAVAILABLE') return new LegacyError(ERR.UNAVAILABLE, err.message, 503);
     const code = ({ NOT_FOUND: ERR.NOT_FOUND, FORBIDDEN: ERR.FORBIDDEN, UNAUTHENTICATED: ERR.FORBIDDEN } as Record<string, number>)[err.code];
     return new LegacyError(code ?? ERR.BAD_INPUT, err.message);
   }

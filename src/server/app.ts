@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
 import { loadStartalkKey } from '../core/accounts/startalk-rsa.js';
+import { createHttpDrain } from './drain.js';
 import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
@@ -45,6 +46,9 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dataDir: config.dataDir,
     embeddedPgPort: config.embeddedPgPort,
     dbPoolSize: config.dbPoolSize,
+    dbConnectTimeoutMs: config.dbConnectTimeoutMs,
+    dbQueryTimeoutMs: config.dbQueryTimeoutMs,
+    readyTimeoutMs: config.readyTimeoutMs,
     meili: config.meili,
     webhookTimeoutMs: config.webhooks.timeoutMs,
     webhookPolicy: config.webhooks.allow,
@@ -128,6 +132,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   };
   const cors = createCors(config.corsOrigins);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (http.refuse(req, res)) return; // shutting down
     if (cors(req, res)) return; // a preflight, answered for every route
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
@@ -147,6 +152,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 60_000;
+  const http = createHttpDrain(server);
+  let draining = false;
   const ws = gql.attachWebSocket();
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes, stanzasPerSec: config.limits.xmppStanzasPerSec,
@@ -157,6 +164,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   });
   // WebSocket upgrades by path: GraphQL (graphql-ws) and XMPP (RFC 7395, Startalk's web path).
   server.on('upgrade', (req, socket, head) => {
+    if (draining) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
     const path = (req.url ?? '').split('?', 1)[0];
     if (path === '/graphql') return ws.upgrade(req, socket, head);
     if (path === '/websocket' && config.xmppPort !== null) return bridge.upgrade(req, socket, head);
@@ -187,23 +195,34 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       return { port: httpPort, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/graphql`, xmppPort, pbPort };
     },
     async close() {
+      // 1. Stop taking work on every connection: no new connections or WebSocket upgrades;
+      //    HTTP answers 503 (Connection: close) to new requests and closes after the ones in
+      //    flight; XMPP/PB sessions stop reading stanzas. What was taken gets the grace period.
+      draining = true;
+      bridge.tcp.close();
+      bridge.pb.close();
+      await Promise.race([
+        Promise.all([http.drain(config.shutdownGraceMs), bridge.drain()]),
+        new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref()),
+      ]);
+      // 2. Write what was accepted (sends still arriving get UNAVAILABLE), so their acks go out.
+      await storage.writer.close();
+      await new Promise((r) => setImmediate(r));
+      // 3. Tell the clients, so they reconnect at once (to another node): graphql-ws 1001
+      //    "going away", XMPP <system-shutdown/> (TCP and WebSocket), protobuf StreamEnd.
+      for (const c of ws.wss.clients) c.close(1001, 'server shutting down');
+      bridge.closeAll();
+      server.closeAllConnections();
+      for (let waited = 0; ws.wss.clients.size > 0 && waited < 1000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      for (const c of ws.wss.clients) c.terminate(); // those that did not answer the close
+      // 4. Background work, then the pool (nothing may use it afterwards).
       await core.pushWorker?.stop();
       await core.webhookWorker.stop();
       core.integration.stop();
       await core.presence.stop();
       await core.search.stop().catch((err) => logger.error({ err }, 'search stop failed'));
       core.hub.stop();
-      for (const c of ws.wss.clients) c.terminate();
-      bridge.tcp.close();
-      bridge.pb.close();
-      bridge.closeAll();
       await ws.close();
-      // in-flight requests get 2 s; then their connections are cut (a client that never finishes
-      // a request body must not hold the shutdown forever)
-      const force = setTimeout(() => server.closeAllConnections(), 2000);
-      await new Promise<void>((r) => server.close(() => r()));
-      clearTimeout(force);
-      server.closeAllConnections();
       await storage.close();
     },
   };

@@ -42,6 +42,14 @@ export interface Config {
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
+  /** waiting for a database connection (a new one, or a free one in the pool) */
+  dbConnectTimeoutMs: number;
+  /** one statement: the server cancels it, and the client gives up a little later if no answer comes */
+  dbQueryTimeoutMs: number;
+  /** /readyz answers 503 when its checks (database, Redis round trip) take longer */
+  readyTimeoutMs: number;
+  /** on SIGTERM: how long in-flight requests and sends get to finish before connections are cut */
+  shutdownGraceMs: number;
   logLevel: string;
   /** GraphiQL on GET /graphql (its assets are served from here, no CDN) */
   graphiql: boolean;
@@ -202,6 +210,10 @@ export function loadConfig(env: Env): Config {
     dataDir: str('DATA_DIR') ?? './data',
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: int('DB_POOL_SIZE', 10, 2, 200),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+    dbQueryTimeoutMs: int('DB_QUERY_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    readyTimeoutMs: int('READY_TIMEOUT_MS', 2000, 100, 60_000),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
     logLevel,
     graphiql: bool('GRAPHIQL', !production),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
