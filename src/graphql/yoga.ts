@@ -89,7 +89,10 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     plugins: [
       useBodyLimit(limits.maxRequestBytes),
       useSingleConnectionSSE(ENDPOINT, (params, ctx) => prepare(params, ctx), maskError,
-        async (req) => !!(await authenticate(core, bearer(req.headers.get('authorization'))))),
+        async (req) => {
+          const a = await authenticate(core, bearer(req.headers.get('authorization')));
+          return a?.session ? `user:${a.session.user.id}` : a?.apiKey ? `key:${a.apiKey.id}` : null;
+        }),
       persistedOperationsPlugin(trustedDocuments),
       ...armor,
       ...(opts.introspection ? [] : [noIntrospection]),
