@@ -49,6 +49,13 @@ it('reports not ready on every node while the bus is stalled, and ready again on
     await a.ok('mutation{ sendMessage(input:{ to:"bob", body:"during" }){ id } }', {}, alice.token);
     expect([await readyz(a), await readyz(b)]).toEqual([503, 503]);
     expect(bobOnB.items.length).toBe(1);
+    // a read that needs Redis fails soon with the retryable code instead of waiting for the thaw
+    const settled = await Promise.race([
+      a.gql('query{ presence(users:["bob"]){ online } }', {}, alice.token),
+      sleep(5000).then(() => 'still waiting' as const),
+    ]);
+    expect(settled).not.toBe("still waiting");
+    expect((settled as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
   } finally {
     proxy.thaw();
   }

@@ -154,13 +154,13 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   const writer = new StreamWriter(pool, (frame) => bus.publish({ frame }));
   const presence = cfg.redisUrl
     ? createRedisPresence({
-      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs,
+      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs, commandTimeoutMs: cfg.readyTimeoutMs,
       onError: (err) => cfg.log.error({ err: err.message }, 'redis presence error'),
     })
     : createMemoryPresence();
   const sessionKeys = cfg.redisUrl
     ? createRedisSessionKeys({
-      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs,
+      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs, commandTimeoutMs: cfg.readyTimeoutMs,
       onError: (err) => cfg.log.error({ err: err.message }, 'redis session keys error'),
     })
     : createMemorySessionKeys();
@@ -192,8 +192,8 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     groups: guardStore(new PgGroupStore(pool, writer)),
     events: guardedMessages,
     bus,
-    presence,
-    sessionKeys,
+    presence: guardStore(presence),
+    sessionKeys: guardStore(sessionKeys),
     search: guardStore(search),
     sync: guardStore(new PgSyncStore(pool)),
     clientConfig: guardStore(new PgClientConfigStore(pool)),

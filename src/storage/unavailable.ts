@@ -9,6 +9,8 @@ const MESSAGES = [
   'Query read timeout', // pg query_timeout: the server is silent
   'Cannot use a pool after calling end on the pool',
   'is not queryable', // a client whose connection failed or was closed
+  'Command timed out', // ioredis commandTimeout: Redis is silent
+  "Stream isn't writeable", // ioredis without an offline queue while disconnected
 ];
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 // SQLSTATE: connection exceptions (class 08), query_canceled (statement_timeout), admin and crash
@@ -33,7 +35,7 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 function translate(err: unknown): unknown {
-  return !isAppError(err) && isUnavailable(err) ? unavailable('the database is not answering, retry shortly') : err;
+  return !isAppError(err) && isUnavailable(err) ? unavailable('a backing store (database or Redis) is not answering, retry shortly') : err;
 }
 
 /** The same store, its methods' failures translated (sync throws and rejected promises alike). */
