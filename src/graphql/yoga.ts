@@ -31,6 +31,8 @@ export interface GraphQLLimits {
   maxAliases: number;
   maxTokens: number;
   maxWsConnections: number;
+  /** ms from the WebSocket upgrade to connection_init */
+  graphqlWsInitTimeoutMs: number;
 }
 
 export interface GraphQLEdgeOptions {
@@ -119,6 +121,8 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     });
     const disposable = useServer<Record<string, unknown>, ServerContext & { token?: string }>(
       {
+        // graphql-ws closes with 4408 when connection_init does not come in time
+        connectionInitWaitTimeout: limits.graphqlWsInitTimeoutMs,
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
           const token = bearer(params.authorization ?? params.Authorization ?? params.token);

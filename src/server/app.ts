@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
+import { ConnectionLimiter } from '../core/connection-limit.js';
 import { loadStartalkKey } from '../core/accounts/startalk-rsa.js';
 import { createHttpDrain } from './drain.js';
 import { createLegacyEdge } from '../legacy/index.js';
@@ -155,9 +156,13 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   const http = createHttpDrain(server);
   let draining = false;
   const ws = gql.attachWebSocket();
+  // one count per client address across XMPP (TCP, WebSocket), protobuf and graphql-ws
+  const connections = new ConnectionLimiter(config.limits.maxConnectionsPerIp, config.limits.connectionLimitExempt);
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes, stanzasPerSec: config.limits.xmppStanzasPerSec,
-    maxConnections: config.limits.maxXmppConnections, startalkKeyFile: config.startalkRsaKeyFile,
+    maxConnections: config.limits.maxXmppConnections, connections,
+    authTimeoutSeconds: config.limits.authTimeoutSeconds, idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
+    startalkKeyFile: config.startalkRsaKeyFile,
     plainPolicy: config.xmppPlain,
     tls: config.xmppTls && { cert: readFileSync(config.xmppTls.certFile, 'utf8'), key: readFileSync(config.xmppTls.keyFile, 'utf8') },
     log: { warn: (o, m) => logger.warn(o, m) },
@@ -166,9 +171,13 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   server.on('upgrade', (req, socket, head) => {
     if (draining) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
     const path = (req.url ?? '').split('?', 1)[0];
-    if (path === '/graphql') return ws.upgrade(req, socket, head);
-    if (path === '/websocket' && config.xmppPort !== null) return bridge.upgrade(req, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const xmpp = path === '/websocket' && config.xmppPort !== null;
+    if (path !== '/graphql' && !xmpp) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const release = connections.acquire(req.socket.remoteAddress);
+    if (!release) return void socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.once('close', release);
+    if (xmpp) bridge.upgrade(req, socket, head);
+    else ws.upgrade(req, socket, head);
   });
 
   const app: App = {
