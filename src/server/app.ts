@@ -29,6 +29,8 @@ export interface App {
   bridgePort: number | null;
   /** Startalk's protobuf port once listening (null when off) */
   pbPort: number | null;
+  /** the legacy HTTP routes (tests walk them) */
+  legacyRoutes(): { path: string; auth: string; prefix: boolean }[];
   /** HTTP (GraphQL) and, unless XMPP_PORT=off, XMPP over TCP; unless PB_PORT=off, Startalk's protobuf */
   listen(port?: number, host?: string): Promise<{ port: number; url: string; xmppPort: number | null; pbPort: number | null }>;
   close(): Promise<void>;
@@ -134,6 +136,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   const cors = createCors(config.corsOrigins);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (http.refuse(req, res)) return; // shutting down
+    // a request target that is no URL (e.g. 'GET http://[x HTTP/1.1') would throw in every edge
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) return json(res, 400, { error: 'bad request target' });
     if (cors(req, res)) return; // a preflight, answered for every route
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
@@ -188,6 +192,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     logger,
     generatedAdminPassword: generatedPassword,
     server,
+    legacyRoutes: () => legacy.routes(),
     async listen(port = config.port, host = config.host) {
       const listenOn = (s: NetServer, p: number) =>
         new Promise<number>((resolve, reject) => {
