@@ -130,7 +130,7 @@ describe('malformed input on every legacy route', () => {
   it('bad headers (a q_ckey cookie with bad percent-encoding or base64, a garbage bearer) are refused, not 500', async () => {
     const bad: string[] = [];
     for (const r of app.legacyRoutes()) {
-      for (const headers of [
+      for (const headers of <Record<string, string>[]>[
         { cookie: 'q_ckey=%E0%A4%A' }, { qcookie: 'q_ckey=%%%' }, { cookie: 'q_ckey=!!!not-base64' },
         { authorization: 'Bearer \u00ff\u00fe' }, { 'x-api-key': '%E0' }, { range: 'bytes=9-1,x' },
       ]) {
