@@ -189,6 +189,7 @@ describe('time and connection limits', () => {
   beforeAll(async () => {
     b = await startTestApp({
       AUTH_TIMEOUT_SECONDS: '1', IDLE_TIMEOUT_SECONDS: '1', MAX_CONNECTIONS_PER_IP: '3', GRAPHQL_WS_INIT_TIMEOUT_MS: '300',
+      GRAPHQL_WS_PING_SECONDS: '1',
     }, dbUrl);
     bx = b.app.bridgePort!;
     bpb = b.app.pbPort!;
@@ -245,6 +246,25 @@ describe('time and connection limits', () => {
   it('graphql-ws: no connection_init in time closes with 4408', async () => {
     const ws = await wsOpen(b.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
     expect((await wsClosed(ws)).code).toBe(4408);
+  });
+
+  it('graphql-ws: a peer that stops answering pings is cut; one that answers stays', async () => {
+    const url = b.url.replace(/^http/, 'ws');
+    const init = async (autoPong: boolean) => {
+      const ws = new WebSocket(url, 'graphql-transport-ws', { autoPong });
+      await new Promise((r, j) => ws.once('open', r).once('error', j));
+      const acked = new Promise((r) => ws.once('message', r));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      await acked;
+      return ws;
+    };
+    const deaf = await init(false);
+    const live = await init(true);
+    const deafClosed = wsClosed(deaf);
+    expect(await Promise.race([deafClosed.then(() => true), sleep(10_000).then(() => false)])).toBe(true);
+    expect(live.readyState).toBe(WebSocket.OPEN);
+    live.terminate();
+    await sleep(100); // the server counts the address's connections down
   });
 
   it('one address holds at most MAX_CONNECTIONS_PER_IP across XMPP TCP, XMPP WebSocket, protobuf and graphql-ws', async () => {

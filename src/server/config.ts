@@ -94,6 +94,8 @@ export interface Config {
     idleTimeoutSeconds: number;
     /** graphql-ws: ms from the WebSocket upgrade to connection_init */
     graphqlWsInitTimeoutMs: number;
+    /** graphql-ws: ping interval; a socket silent since the last ping is cut; 0 = off */
+    graphqlWsPingSeconds: number;
   };
   sessionTtlDays: number;
   files: FilesConfig;
@@ -259,6 +261,7 @@ export function loadConfig(env: Env): Config {
       authTimeoutSeconds: int('AUTH_TIMEOUT_SECONDS', 60, 1, 3600),
       idleTimeoutSeconds: int('IDLE_TIMEOUT_SECONDS', 600, 0, 86_400),
       graphqlWsInitTimeoutMs: int('GRAPHQL_WS_INIT_TIMEOUT_MS', 3000, 100, 600_000),
+      graphqlWsPingSeconds: int('GRAPHQL_WS_PING_SECONDS', 30, 0, 3600),
     },
     sessionTtlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
     files: {
