@@ -1,8 +1,9 @@
-// Memory growth of one unauthenticated connection that never finishes a tag: XMPP over TCP
-// sends `<stream:stream …><message to='` and then N MB of 'a' with no closing quote, the
-// protobuf transport sends frames of a slow-dripped, oversize length. Prints the server's
-// RSS and heap before and after (in-process server; run with --expose-gc for stable figures).
-//   DATABASE_URL=… node --expose-gc --import tsx bench/prelogin-flood.ts [MB]
+// Memory growth of one unauthenticated XMPP/TCP connection that never finishes a tag: it sends
+// `<stream:stream …><message to='` and then N MB of 'a' with no closing quote. Prints the
+// server's RSS and heap before and after, the peak RSS, and whether the server closed the
+// stream (in-process server; run with --expose-gc for stable figures). The database gets the
+// schema: give it one of its own.
+//   DATABASE_URL=postgresql://…/stn_bench_flood node --expose-gc --import tsx bench/prelogin-flood.ts [MB]
 import { connect } from 'node:net';
 import { startServer } from './server.js';
 
