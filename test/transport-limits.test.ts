@@ -189,7 +189,7 @@ describe('time and connection limits', () => {
   beforeAll(async () => {
     b = await startTestApp({
       AUTH_TIMEOUT_SECONDS: '1', IDLE_TIMEOUT_SECONDS: '1', MAX_CONNECTIONS_PER_IP: '3', GRAPHQL_WS_INIT_TIMEOUT_MS: '300',
-      GRAPHQL_WS_PING_SECONDS: '1',
+      GRAPHQL_WS_PING_SECONDS: '1', TRUST_PROXY: 'loopback',
     }, dbUrl);
     bx = b.app.bridgePort!;
     bpb = b.app.pbPort!;
@@ -296,5 +296,21 @@ describe('time and connection limits', () => {
     expect(again.isClosed).toBe(false);
     for (const s of [tcp.socket, again.socket]) s.destroy();
     wsx.terminate();
+  });
+
+  it('behind a trusted proxy, WebSocket upgrades count per forwarded client address', async () => {
+    const url = b.url.replace(/^http/, 'ws');
+    const open = (client: string) => new Promise<{ status: number; ws: WebSocket }>((r) => {
+      const ws = new WebSocket(url, 'graphql-transport-ws', { headers: { 'x-forwarded-for': client } });
+      ws.on('unexpected-response', (_req, res) => r({ status: res.statusCode ?? 0, ws }));
+      ws.on('open', () => r({ status: 101, ws }));
+      ws.on('error', () => {});
+    });
+    const first = await Promise.all([open('203.0.113.7'), open('203.0.113.7'), open('203.0.113.7')]);
+    expect(first.map((x) => x.status)).toEqual([101, 101, 101]);
+    expect((await open('203.0.113.7')).status).toBe(429);
+    const other = await open('203.0.113.8');
+    expect(other.status).toBe(101);
+    for (const x of [...first, other]) x.ws.terminate();
   });
 });

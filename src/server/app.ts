@@ -177,7 +177,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     const path = (req.url ?? '').split('?', 1)[0];
     const xmpp = path === '/websocket' && config.xmppPort !== null;
     if (path !== '/graphql' && !xmpp) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-    const release = connections.acquire(req.socket.remoteAddress);
+    // behind a proxy listed in TRUST_PROXY, the client's address is the one it forwarded
+    const release = connections.acquire(nav.trustProxy ? proxyaddr(req, nav.trustProxy) : req.socket.remoteAddress);
     if (!release) return void socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     socket.once('close', release);
     if (xmpp) bridge.upgrade(req, socket, head);
