@@ -30,8 +30,14 @@ export class LegacyRouter {
     return this;
   }
 
+  /** every path answered, with its auth and whether it is a prefix (tests walk them) */
+  list(): { path: string; auth: LegacyRoute['auth']; prefix: boolean }[] {
+    return [...this.routes, ...this.prefixed].map(([path, r]) => ({ path, auth: r.auth, prefix: !!r.prefix }));
+  }
+
   /** Answers the request when a route matches; false lets the server try its other edges. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) return false; // the server answers 400
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/{2,}/g, '/');
     const route = this.routes.get(path) ?? this.prefixed.find(([p]) => path.startsWith(p))?.[1];
@@ -77,6 +83,8 @@ function checkAdminKey(expected: string | undefined, req: IncomingMessage): void
 /** Domain errors (src/core/errors.ts) keep their message; anything else is an opaque 500. */
 function toLegacyError(err: unknown): LegacyError {
   if (err instanceof LegacyError) return err;
+  // decodeURIComponent of a client's bad percent-encoding: the client's fault, not ours
+  if (err instanceof URIError) return new LegacyError(ERR.BAD_INPUT, 'malformed percent-encoding', 400);
   if (isAppError(err)) {
     if (err.code === 'INTERNAL') return new LegacyError(ERR.INTERNAL, 'internal error');
     // Not COMPAT's HTTP 200: a real 503 makes clients and proxies treat it as the transient failure it is.

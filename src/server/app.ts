@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
+import { ConnectionLimiter } from '../core/connection-limit.js';
 import { loadStartalkKey } from '../core/accounts/startalk-rsa.js';
 import { createHttpDrain } from './drain.js';
 import { createLegacyEdge } from '../legacy/index.js';
@@ -28,6 +29,8 @@ export interface App {
   bridgePort: number | null;
   /** Startalk's protobuf port once listening (null when off) */
   pbPort: number | null;
+  /** the legacy HTTP routes (tests walk them) */
+  legacyRoutes(): { path: string; auth: string; prefix: boolean }[];
   /** HTTP (GraphQL) and, unless XMPP_PORT=off, XMPP over TCP; unless PB_PORT=off, Startalk's protobuf */
   listen(port?: number, host?: string): Promise<{ port: number; url: string; xmppPort: number | null; pbPort: number | null }>;
   close(): Promise<void>;
@@ -133,6 +136,8 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   const cors = createCors(config.corsOrigins);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (http.refuse(req, res)) return; // shutting down
+    // a request target that is no URL (e.g. 'GET http://[x HTTP/1.1') would throw in every edge
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) return json(res, 400, { error: 'bad request target' });
     if (cors(req, res)) return; // a preflight, answered for every route
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
@@ -155,9 +160,13 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   const http = createHttpDrain(server);
   let draining = false;
   const ws = gql.attachWebSocket();
+  // one count per client address across XMPP (TCP, WebSocket), protobuf and graphql-ws
+  const connections = new ConnectionLimiter(config.limits.maxConnectionsPerIp, config.limits.connectionLimitExempt);
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes, stanzasPerSec: config.limits.xmppStanzasPerSec,
-    maxConnections: config.limits.maxXmppConnections, startalkKeyFile: config.startalkRsaKeyFile,
+    maxConnections: config.limits.maxXmppConnections, connections,
+    authTimeoutSeconds: config.limits.authTimeoutSeconds, idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
+    startalkKeyFile: config.startalkRsaKeyFile,
     plainPolicy: config.xmppPlain,
     tls: config.xmppTls && { cert: readFileSync(config.xmppTls.certFile, 'utf8'), key: readFileSync(config.xmppTls.keyFile, 'utf8') },
     log: { warn: (o, m) => logger.warn(o, m) },
@@ -166,9 +175,14 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   server.on('upgrade', (req, socket, head) => {
     if (draining) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
     const path = (req.url ?? '').split('?', 1)[0];
-    if (path === '/graphql') return ws.upgrade(req, socket, head);
-    if (path === '/websocket' && config.xmppPort !== null) return bridge.upgrade(req, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const xmpp = path === '/websocket' && config.xmppPort !== null;
+    if (path !== '/graphql' && !xmpp) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    // behind a proxy listed in TRUST_PROXY, the client's address is the one it forwarded
+    const release = connections.acquire(nav.trustProxy ? proxyaddr(req, nav.trustProxy) : req.socket.remoteAddress);
+    if (!release) return void socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.once('close', release);
+    if (xmpp) bridge.upgrade(req, socket, head);
+    else ws.upgrade(req, socket, head);
   });
 
   const app: App = {
@@ -179,6 +193,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     logger,
     generatedAdminPassword: generatedPassword,
     server,
+    legacyRoutes: () => legacy.routes(),
     async listen(port = config.port, host = config.host) {
       const listenOn = (s: NetServer, p: number) =>
         new Promise<number>((resolve, reject) => {
