@@ -26,7 +26,7 @@ async function main() {
   await recreateDatabase(DB);
   const server = await startChild({
     DATABASE_URL: DB, ADMIN_PASSWORD: 'bench-admin-1', LOG_LEVEL: 'warn', SEND_RATE_PER_SEC: '0',
-    GROUP_MEMBER_LIMIT: String(MEMBERS), MAX_WS_CONNECTIONS: String(MEMBERS + 100), SUBSCRIPTION_QUEUE: '5000',
+    GROUP_MEMBER_LIMIT: String(MEMBERS), MAX_WS_CONNECTIONS: String(MEMBERS + 100), MAX_CONNECTIONS_PER_IP: '0', SUBSCRIPTION_QUEUE: '5000',
     PORT: '0', HOST: '127.0.0.1',
   });
   const http = new GqlHttp(server.url);

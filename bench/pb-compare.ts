@@ -122,7 +122,7 @@ async function run(kind: Kind) {
   await recreateDatabase(o.databaseUrl);
   const server: ServerHandle = await startChild({
     DATABASE_URL: o.databaseUrl, ADMIN_PASSWORD: 'bench-admin-password', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn',
-    GRAPHIQL: 'false', SEND_RATE_PER_SEC: '0', XMPP_STANZAS_PER_SEC: '0', LOGIN_ATTEMPTS_PER_MINUTE: '100000', MAX_XMPP_CONNECTIONS: '100000',
+    GRAPHIQL: 'false', SEND_RATE_PER_SEC: '0', XMPP_STANZAS_PER_SEC: '0', LOGIN_ATTEMPTS_PER_MINUTE: '100000', MAX_XMPP_CONNECTIONS: '100000', MAX_CONNECTIONS_PER_IP: '0',
   });
   const db = new pg.Pool({ connectionString: o.databaseUrl, max: 2 });
   const users = await bulkUsers(db, 'u', 2 * o.pairs);

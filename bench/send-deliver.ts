@@ -66,6 +66,7 @@ const serverEnv: Record<string, string> = {
   SEND_RATE_PER_SEC: '0',
   LOGIN_ATTEMPTS_PER_MINUTE: '100000',
   MAX_WS_CONNECTIONS: '100000',
+  MAX_CONNECTIONS_PER_IP: '0', // every bench client is on loopback
   MAX_SUBSCRIPTIONS_PER_USER: '10000', // phase (d) puts ~40 sockets on each receiver
   DB_POOL_SIZE: String(opts.dbPoolSize),
 };

@@ -63,7 +63,7 @@ async function main() {
   await recreateDatabase(DB);
   const env = {
     DATABASE_URL: DB, REDIS_URL: REDIS, REDIS_PREFIX: `bench${randomBytes(3).toString('hex')}`, ADMIN_PASSWORD: 'bench-admin-1',
-    LOG_LEVEL: 'warn', SEND_RATE_PER_SEC: '0', PORT: '0', HOST: '127.0.0.1', DB_POOL_SIZE: '20',
+    LOG_LEVEL: 'warn', SEND_RATE_PER_SEC: '0', PORT: '0', HOST: '127.0.0.1', DB_POOL_SIZE: '20', MAX_CONNECTIONS_PER_IP: '0',
   };
   const a = await startChild(env);
   const b = await startChild(env);

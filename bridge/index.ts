@@ -4,6 +4,7 @@
 import type { Server } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { Core } from '../src/core/index.js';
+import type { ConnectionLimiter } from '../src/core/connection-limit.js';
 import { bind } from './modules/bind.js';
 import { chat } from './modules/chat.js';
 import { ping } from './modules/ping.js';
@@ -39,6 +40,12 @@ export interface BridgeOptions {
   /** per-client stanza rate (0 = off) */
   stanzasPerSec: number;
   maxConnections: number;
+  /** per client address, shared with the HTTP server's WebSocket paths */
+  connections: ConnectionLimiter;
+  /** seconds from connect to authentication */
+  authTimeoutSeconds: number;
+  /** seconds without inbound bytes after authentication (0 = none) */
+  idleTimeoutSeconds: number;
   /** the RSA key Startalk clients encrypt passwords with (loaded once by src/server/app.ts) */
   startalkKey: StartalkKey;
   /** PEM certificate chain and key: STARTTLS (XMPP) and StartTLS (protobuf) are offered when both are set */
@@ -54,6 +61,8 @@ export interface Bridge {
   /** hands an HTTP upgrade on /websocket to the RFC 7395 transport */
   upgrade: ReturnType<typeof createWebSocketTransport>['upgrade'];
   sessions: SessionRegistry;
+  /** shutdown, first step: sessions stop taking stanzas; resolves when those taken are processed */
+  drain(): Promise<void>;
   /** ends every session (shutdown) */
   closeAll(): void;
 }
@@ -79,11 +88,16 @@ export function createBridge(opts: BridgeOptions): Bridge {
     stanzasPerSec: opts.stanzasPerSec, core: opts.core, domain: opts.domain, router, sessions, startalkKey: opts.startalkKey, plainPolicy: opts.plainPolicy, log: opts.log,
   };
   const tls = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined;
-  const tcp = createTcpTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600, tls });
-  const pb = createPbTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, idleSeconds: 600, tls });
-  const ws = createWebSocketTransport(ctx, { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections });
+  const deadline = { authMs: opts.authTimeoutSeconds * 1000, idleMs: opts.idleTimeoutSeconds * 1000 };
+  const limits = { maxStanzaBytes: opts.maxStanzaBytes, maxConnections: opts.maxConnections, connections: opts.connections, deadline };
+  const tcp = createTcpTransport(ctx, { ...limits, tls });
+  const pb = createPbTransport(ctx, { ...limits, tls });
+  const ws = createWebSocketTransport(ctx, limits);
   return {
     tcp, pb, sessions, upgrade: ws.upgrade,
+    drain: async () => {
+      await Promise.all([...sessions.open].map((s) => s.drain()));
+    },
     closeAll: () => {
       for (const s of [...sessions.open]) s.streamError('system-shutdown');
     },

@@ -71,6 +71,8 @@ export class Session {
   readonly marksHere = new Set<string>();
   readonly revokesHere = new Set<string>();
   closed = false;
+  /** shutting down: stanzas still arriving are not processed (the client resends after reconnecting) */
+  draining = false;
   private headerSent = false;
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
@@ -131,7 +133,7 @@ export class Session {
    * so a client can still pipeline. Past MAX_PENDING waiting stanzas the stream is closed.
    */
   handle(stanza: Element): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || this.draining) return Promise.resolve();
     if (++this.pending > MAX_PENDING) {
       this.streamError('policy-violation', 'too many stanzas waiting');
       return Promise.resolve();
@@ -151,6 +153,12 @@ export class Session {
     if (this.closed) return;
     if (this.transport.send) this.transport.send(stanza);
     else this.transport.write(stanza.toString());
+  }
+
+  /** Stops taking stanzas; resolves once those already taken have been processed. */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.chain;
   }
 
   /** Ends the stream with a stream error (RFC 6120 §4.9). */

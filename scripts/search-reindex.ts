@@ -12,6 +12,7 @@ const logger = createLogger(config.logLevel);
 const storage = await createStorage({
   databaseUrl: config.databaseUrl, redisUrl: undefined, redisChannel: 'reindex', redisPrefix: 'reindex', nodeId: 'reindex',
   presenceTtlMs: 15_000, dataDir: config.dataDir, embeddedPgPort: config.embeddedPgPort, embeddedAttach: true, dbPoolSize: 4, meili: config.meili,
+  dbQueryTimeoutMs: 3_600_000, // a batch job: its reads may take long, nobody waits on them
   log: { info: (m) => logger.info(m), error: (o, m) => logger.error(o, m) },
 });
 const started = Date.now();

@@ -33,4 +33,16 @@ describe('loadConfig', () => {
     const c = loadConfig({ PORT: '9000', DATABASE_URL: 'postgresql://u@h/db', REDIS_URL: 'redis://h:6379', DOMAIN: 'im.example.com' });
     expect(c).toMatchObject({ port: 9000, domain: 'im.example.com', redisUrl: 'redis://h:6379' });
   });
+
+  it('reads the connection limits: per-address count, exempt addresses, auth and idle timeouts', () => {
+    const c = loadConfig({
+      MAX_CONNECTIONS_PER_IP: '5', CONNECTION_LIMIT_EXEMPT: '10.0.0.1, ::1', AUTH_TIMEOUT_SECONDS: '20', IDLE_TIMEOUT_SECONDS: '0',
+      GRAPHQL_WS_INIT_TIMEOUT_MS: '5000',
+    });
+    expect(c.limits).toMatchObject({
+      maxConnectionsPerIp: 5, connectionLimitExempt: ['10.0.0.1', '::1'], authTimeoutSeconds: 20, idleTimeoutSeconds: 0, graphqlWsInitTimeoutMs: 5000,
+    });
+    expect(loadConfig({}).limits).toMatchObject({ maxConnectionsPerIp: 100, connectionLimitExempt: [], authTimeoutSeconds: 60, idleTimeoutSeconds: 600 });
+    expect(() => loadConfig({ CONNECTION_LIMIT_EXEMPT: 'proxy.local', AUTH_TIMEOUT_SECONDS: '0' })).toThrow(/CONNECTION_LIMIT_EXEMPT[\s\S]*AUTH_TIMEOUT_SECONDS|AUTH_TIMEOUT_SECONDS[\s\S]*CONNECTION_LIMIT_EXEMPT/);
+  });
 });

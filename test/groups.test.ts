@@ -230,20 +230,25 @@ describe('live events', () => {
     await call(users.member!.token, 'mutation($g:ID!){ sendTyping(groupId:$g) }', { g });
     await call(users.owner!.token, REMOVE, { g, u: 'member' });
     await call(users.owner!.token, UPDATE, { g, i: { name: 'live2' } });
+    // stored events keep their order; typing is ephemeral (published at once, not through the
+    // commit-ordered stream), so under load it may overtake an earlier stored event
+    const stored = (xs: any[]) => xs.filter((e) => e.events.__typename !== 'TypingEvent');
     const o = await ownerSub.waitFor(4);
-    expect(o.map((e) => e.events.__typename)).toEqual(['GroupMembersEvent', 'TypingEvent', 'GroupMembersEvent', 'GroupUpdatedEvent']);
-    expect(o[0].events).toMatchObject({ change: 'JOINED', users: [{ username: 'member2' }], by: { username: 'boss' } });
-    expect(o[2].events).toMatchObject({ change: 'REMOVED', users: [{ username: 'member' }] });
+    expect(o.filter((e) => e.events.__typename === 'TypingEvent').length).toBe(1);
+    const os = stored(o);
+    expect(os.map((e) => e.events.__typename)).toEqual(['GroupMembersEvent', 'GroupMembersEvent', 'GroupUpdatedEvent']);
+    expect(os[0].events).toMatchObject({ change: 'JOINED', users: [{ username: 'member2' }], by: { username: 'boss' } });
+    expect(os[1].events).toMatchObject({ change: 'REMOVED', users: [{ username: 'member' }] });
     const m = await memberSub.waitFor(2);
     await sleep(200);
     // the removed member hears of its removal, and nothing after it
     expect(memberSub.items.map((e) => e.events.__typename)).toEqual(['GroupMembersEvent', 'GroupMembersEvent']);
     expect(m[1].events.change).toBe('REMOVED');
     const n = await newcomer.waitFor(3);
-    expect(n.map((e) => e.events.__typename)).toEqual(['GroupMembersEvent', 'TypingEvent', 'GroupMembersEvent', 'GroupUpdatedEvent'].slice(0, n.length));
+    expect(stored(n).map((e) => e.events.__typename)).toEqual(['GroupMembersEvent', 'GroupMembersEvent', 'GroupUpdatedEvent'].slice(0, stored(n).length));
     // typing is never stored
-    const stored = await t.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'typing'");
-    expect(stored.rows[0].n).toBe(0);
+    const typingRows = await t.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'typing'");
+    expect(typingRows.rows[0].n).toBe(0);
     for (const s of [ownerSub, memberSub, newcomer]) s.stop();
   });
 });

@@ -25,6 +25,7 @@ export async function startStartalk(databaseUrl: string): Promise<XmppServer> {
     XMPP_STANZAS_PER_SEC: '0',
     LOGIN_ATTEMPTS_PER_MINUTE: '100000',
     MAX_XMPP_CONNECTIONS: '100000',
+    MAX_CONNECTIONS_PER_IP: '0', // every bench client is on loopback
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const stop = async () => {

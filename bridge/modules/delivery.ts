@@ -29,7 +29,12 @@ export function startDelivery(session: Session): void {
       await render(session, ev).catch((err) => session.ctx.log.warn({ err: (err as Error).message }, 'xmpp delivery failed'));
     }
     if (!session.closed) session.streamError('reset', 'session ended'); // revoked or expired
-  })();
+  })().catch((err) => {
+    // The live stream failed (not a transient database outage: those are waited out): the
+    // client reconnects and resumes rather than staying connected to a dead delivery.
+    session.ctx.log.warn({ err: (err as Error).message }, 'xmpp delivery stopped');
+    if (!session.closed) session.streamError('internal-server-error', 'delivery failed, reconnect');
+  });
 }
 
 const RENDERED = new Set<DomainEvent['kind']>([

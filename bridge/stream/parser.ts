@@ -1,7 +1,10 @@
 // RFC 6120 §4 (XML streams) over ltx's SAX parser: emits the stream header, then one
 // Element per top-level stanza. Never expands entities or DTDs: a "<!DOCTYPE" or an
 // unknown entity is not-well-formed (RFC 6120 §11.1 restricted XML). A stanza larger
-// than maxStanzaBytes is a policy-violation.
+// than maxStanzaBytes is a policy-violation, and so is more than maxStanzaBytes of input
+// the SAX parser holds without an event: an unfinished tag or attribute, text with no
+// '<' (inside a stanza or between stanzas). ltx keeps such input in a string it grows on
+// every write, so without this bound one connection could make it any size.
 import { EventEmitter } from 'node:events';
 import { Element } from 'ltx';
 import SaxLtx from 'ltx/lib/parsers/ltx.js';
@@ -19,17 +22,25 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
   private readonly sax = new SaxLtx();
   private stack: Element[] = [];
   private opened = false;
-  /** bytes received since the last complete stanza (guards text that has no tag yet) */
-  private stanzaChars = 0;
+  /**
+   * An upper bound of the input ltx holds unparsed: bytes written since its last event.
+   * Input goes in in slices of at most `slice` characters, so after a slice with an event
+   * at most that slice is still held.
+   */
+  private pending = 0;
+  private sawEvent = false;
+  private readonly slice: number;
   private stanzaSize = 0;
   private failed = false;
 
   /** framing 'tcp': <stream:stream> wraps stanzas; 'websocket': RFC 7395 <open/> and <close/> frames */
   constructor(private readonly maxStanzaBytes: number, private readonly framing: 'tcp' | 'websocket' = 'tcp') {
     super();
+    this.slice = Math.max(256, Math.floor(maxStanzaBytes / 4));
     this.sax.on('startElement', (name: string, attrs: Record<string, string>) => this.start(name, attrs));
     this.sax.on('endElement', (name: string) => this.end(name));
     this.sax.on('text', (text: string) => {
+      this.sawEvent = true;
       if (!this.stack.length) return;
       this.grow(text.length);
       this.stack[this.stack.length - 1]!.t(text);
@@ -40,18 +51,25 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
     if (this.failed) return;
     if (/<!(?!\[CDATA\[|--)/.test(chunk)) return this.fail('restricted-xml', 'DTDs and entity declarations are not allowed');
     if (/<\?(?!xml[\s?])/i.test(chunk)) return this.fail('restricted-xml', 'processing instructions are not allowed');
-    this.stanzaChars += Buffer.byteLength(chunk);
-    if (this.stanzaChars > this.maxStanzaBytes && this.stack.length > 0) {
-      return this.fail('policy-violation', `stanza larger than ${this.maxStanzaBytes} bytes`);
-    }
-    try {
-      this.sax.write(chunk);
-    } catch (err) {
-      this.fail('not-well-formed', (err as Error).message);
+    for (let at = 0; at < chunk.length && !this.failed; at += this.slice) {
+      const part = chunk.length <= this.slice ? chunk : chunk.slice(at, at + this.slice);
+      this.sawEvent = false;
+      try {
+        this.sax.write(part);
+      } catch (err) {
+        return this.fail('not-well-formed', (err as Error).message);
+      }
+      const bytes = Buffer.byteLength(part);
+      this.pending = this.sawEvent ? bytes : this.pending + bytes;
+      // the slack of one slice: the bound counts a whole slice where an event came part-way
+      if (this.pending > this.maxStanzaBytes + this.slice) {
+        return this.fail('policy-violation', `more than ${this.maxStanzaBytes} bytes without a complete tag or text`);
+      }
     }
   }
 
   private start(name: string, attrs: Record<string, string>): void {
+    this.sawEvent = true;
     if (this.failed) return;
     if (this.framing === 'tcp' && !this.opened) {
       if (name !== 'stream:stream') return this.fail('not-well-formed', 'expected <stream:stream>');
@@ -73,6 +91,7 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
   }
 
   private end(name: string): void {
+    this.sawEvent = true;
     if (this.failed) return;
     const el = this.stack.pop();
     if (!el) {
@@ -81,7 +100,6 @@ export class StreamParser extends EventEmitter<StreamParserEvents> {
     }
     if (el.name !== name) return this.fail('not-well-formed', `</${name}> closes <${el.name}>`);
     if (this.stack.length > 0) return;
-    this.stanzaChars = 0;
     this.stanzaSize = 0;
     if (this.failed) return;
     if (this.framing === 'websocket' && (el.name === 'open' || el.name === 'close') && !el.parent) {

@@ -5,12 +5,15 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { Session, type BridgeContext } from '../session.js';
 import { StreamParser } from '../stream/parser.js';
 import { el, NS } from '../xml.js';
+import type { ConnectionLimiter } from '../../src/core/connection-limit.js';
+import { ConnectionDeadline, type DeadlineOptions } from './deadline.js';
 
 export interface TcpOptions {
   maxStanzaBytes: number;
   maxConnections: number;
-  /** seconds without any byte before the stream is closed */
-  idleSeconds: number;
+  /** per client address, shared with the other transports */
+  connections: ConnectionLimiter;
+  deadline: DeadlineOptions;
   /** offered as STARTTLS when set */
   tls?: SecureContext;
 }
@@ -24,7 +27,6 @@ export function createTcpTransport(ctx: BridgeContext, opts: TcpOptions): Server
 function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
   let socket: Socket = raw;
   raw.setNoDelay(true);
-  raw.setTimeout(opts.idleSeconds * 1000, () => session.streamError('connection-timeout'));
   let parser: StreamParser;
   // Stanzas written in one tick go out in one writev (cork until the next tick).
   let corked = false;
@@ -47,8 +49,9 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
       `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}' ` +
       `id='${id}' from='${domain}' version='1.0' xml:lang='en'>`,
     footer: () => '</stream:stream>',
-    close: () => socket.end(),
+    close: () => endSocket(socket),
   }, ctx, { loopback: isLoopback(raw.remoteAddress), canStartTls: !!opts.tls });
+  const deadline = new ConnectionDeadline(session, opts.deadline);
   const newParser = () => {
     const p = new StreamParser(opts.maxStanzaBytes, 'tcp');
     p.on('open', () => session.open());
@@ -65,7 +68,10 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
   };
   const listen = (s: Socket) => {
     s.setEncoding('utf8'); // split UTF-8 sequences are joined before the parser sees them
-    s.on('data', (chunk: string) => parser.write(chunk));
+    s.on('data', (chunk: string) => {
+      deadline.touch();
+      if (!session.closed) parser.write(chunk); // nothing more is parsed once the stream ended
+    });
     s.on('close', () => session.close());
     s.on('error', () => session.close());
   };
@@ -83,6 +89,15 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
   };
   parser = newParser();
   listen(raw);
+  const release = opts.connections.acquire(raw.remoteAddress);
+  if (!release) return session.streamError('policy-violation', 'too many connections from this address');
+  session.onClose(release);
+}
+
+/** Ends a socket and destroys it if the peer has not closed its side within a few seconds. */
+export function endSocket(socket: Socket): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), 5000).unref();
 }
 
 function isLoopback(addr: string | undefined): boolean {

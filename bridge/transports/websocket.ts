@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { Session, type BridgeContext } from '../session.js';
 import { StreamParser } from '../stream/parser.js';
+import { ConnectionDeadline, type DeadlineOptions } from './deadline.js';
 
 const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 const CLIENT = 'jabber:client';
@@ -12,6 +13,7 @@ const CLIENT = 'jabber:client';
 export interface WebSocketOptions {
   maxStanzaBytes: number;
   maxConnections: number;
+  deadline: DeadlineOptions;
 }
 
 export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOptions) {
@@ -42,6 +44,7 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
       // TLS is the HTTP front's job (wss://); a plain ws:// link counts as unencrypted
       secure: 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted,
     });
+    const deadline = new ConnectionDeadline(session, opts.deadline);
     const newParser = () => {
       const p = new StreamParser(opts.maxStanzaBytes, 'websocket');
       p.on('open', () => session.open());
@@ -54,7 +57,11 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
       return p;
     };
     parser = newParser();
+    ws.on('ping', () => deadline.touch());
+    ws.on('pong', () => deadline.touch());
     ws.on('message', (data, isBinary) => {
+      deadline.touch();
+      if (session.closed) return;
       if (isBinary) return session.streamError('unsupported-encoding', 'XMPP frames are text');
       parser.write(data.toString());
     });

@@ -9,6 +9,8 @@ export const ERRORS = {
   NOT_FOUND: { http: 404, xmpp: { type: 'cancel', condition: 'item-not-found' } },
   CONFLICT: { http: 409, xmpp: { type: 'cancel', condition: 'conflict' } },
   RATE_LIMITED: { http: 429, xmpp: { type: 'wait', condition: 'resource-constraint' } },
+  /** a dependency (the database) did not answer in time: nothing may have happened, retry with the same ids */
+  UNAVAILABLE: { http: 503, xmpp: { type: 'wait', condition: 'internal-server-error' } },
   INTERNAL: { http: 500, xmpp: { type: 'cancel', condition: 'internal-server-error' } },
 } as const;
 
@@ -31,6 +33,8 @@ export const forbidden = (msg = 'not allowed') => new AppError('FORBIDDEN', msg)
 export const badInput = (msg: string, details?: Record<string, unknown>) => new AppError('BAD_USER_INPUT', msg, details);
 export const notFound = (msg: string) => new AppError('NOT_FOUND', msg);
 export const rateLimited = (msg: string, retryAfterMs: number) => new AppError('RATE_LIMITED', msg, { retryAfterMs });
+export const unavailable = (msg = 'temporarily unavailable, retry shortly', retryAfterMs = 1000) =>
+  new AppError('UNAVAILABLE', msg, { retryAfterMs });
 
 /** Structural check: module duplication (test runners, bundlers) must not turn expected errors into INTERNAL. */
 export function isAppError(e: unknown): e is AppError {

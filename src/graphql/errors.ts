@@ -24,6 +24,10 @@ export function createMaskError(log: (err: unknown) => void) {
     const gql = isGraphQLError(error) ? error : null;
     const orig = gql?.originalError ?? error;
     if (isAppError(orig)) return withCode(gql, orig.message, { ...orig.details, code: orig.code });
+    // yoga parses GET parameters (variables, extensions) with a bare JSON.parse: the client's fault
+    if (!gql && (error instanceof SyntaxError || error instanceof URIError)) {
+      return withCode(null, `malformed request: ${error.message}`, { code: 'BAD_USER_INPUT', http: { status: 400 } });
+    }
     if (gql && (!gql.originalError || isGraphQLError(gql.originalError))) {
       const code = gql.extensions?.code;
       if (typeof code === 'string' && (code in ERRORS || PROTOCOL_CODES.has(code))) return gql;

@@ -31,6 +31,10 @@ export interface GraphQLLimits {
   maxAliases: number;
   maxTokens: number;
   maxWsConnections: number;
+  /** ms from the WebSocket upgrade to connection_init */
+  graphqlWsInitTimeoutMs: number;
+  /** WebSocket ping interval; a socket that answered nothing since the last ping is cut (0 = off) */
+  graphqlWsPingSeconds: number;
 }
 
 export interface GraphQLEdgeOptions {
@@ -89,7 +93,10 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     plugins: [
       useBodyLimit(limits.maxRequestBytes),
       useSingleConnectionSSE(ENDPOINT, (params, ctx) => prepare(params, ctx), maskError,
-        async (req) => !!(await authenticate(core, bearer(req.headers.get('authorization'))))),
+        async (req) => {
+          const a = await authenticate(core, bearer(req.headers.get('authorization')));
+          return a?.session ? `user:${a.session.user.id}` : a?.apiKey ? `key:${a.apiKey.id}` : null;
+        }),
       persistedOperationsPlugin(trustedDocuments),
       ...armor,
       ...(opts.introspection ? [] : [noIntrospection]),
@@ -111,11 +118,27 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
   /** graphql-ws on the HTTP server's /graphql path (the server routes upgrades by path). */
   function attachWebSocket() {
     const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes });
+    // A peer that vanished (no FIN: a phone losing its network) would hold its socket and
+    // subscriptions forever: ping, and cut a socket that answered nothing since the last ping.
+    const answered = new WeakSet<object>();
     wss.on('connection', (socket) => {
       if (wss.clients.size > limits.maxWsConnections) socket.close(1013, 'too many connections');
+      answered.add(socket);
+      socket.on('pong', () => answered.add(socket));
+      socket.on('message', () => answered.add(socket));
     });
+    const heartbeat = limits.graphqlWsPingSeconds > 0
+      ? setInterval(() => {
+        for (const socket of wss.clients) {
+          if (!answered.delete(socket)) socket.terminate();
+          else socket.ping();
+        }
+      }, limits.graphqlWsPingSeconds * 1000).unref()
+      : undefined;
     const disposable = useServer<Record<string, unknown>, ServerContext & { token?: string }>(
       {
+        // graphql-ws closes with 4408 when connection_init does not come in time
+        connectionInitWaitTimeout: limits.graphqlWsInitTimeoutMs,
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
           const token = bearer(params.authorization ?? params.Authorization ?? params.token);
@@ -174,7 +197,10 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     );
     return {
       wss,
-      close: () => disposable.dispose(),
+      close: () => {
+        clearInterval(heartbeat);
+        return disposable.dispose();
+      },
       upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) =>
         wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
     };

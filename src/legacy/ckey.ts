@@ -12,10 +12,19 @@ export function ckeyFrom(req: IncomingMessage): string | null {
     if (!raw) continue;
     for (const part of raw.split(';')) {
       const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === 'q_ckey') return decodeURIComponent(part.slice(eq + 1).trim());
+      if (eq > 0 && part.slice(0, eq).trim() === 'q_ckey') return decodeCookie(part.slice(eq + 1).trim());
     }
   }
   return null;
+}
+
+/** a bad percent-encoding is a q_ckey that does not verify, like any other wrong value */
+function decodeCookie(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return '';
+  }
 }
 
 /** The user a request's q_ckey proves, or a LegacyError 5000 (COMPAT: HTTP 200, ret false). */

@@ -58,6 +58,7 @@ function refuse(res: ServerResponse, err: unknown, log: LegacyDeps['log']): type
     if (reason === 'BAD_TYPE') return qf(res, 415, QF.BAD_TYPE, false, err.message);
     if (err.code === 'FORBIDDEN' || err.code === 'UNAUTHENTICATED') return qf(res, 403, QF.AUTH, false, err.message);
     if (err.code === 'BAD_USER_INPUT') return qf(res, 400, QF.FAILED, false, err.message);
+    if (err.code === 'UNAVAILABLE') return qf(res, 503, QF.FAILED, false, err.message);
   }
   log.error({ err }, 'file upload failed');
   return qf(res, 500, QF.FAILED, false, 'upload failed');

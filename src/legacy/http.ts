@@ -18,6 +18,8 @@ export const ERR = {
   FORBIDDEN: 3,
   NOT_FOUND: 404,
   INTERNAL: 500,
+  /** ours: the database did not answer in time; retry (sent with HTTP 503 and Retry-After) */
+  UNAVAILABLE: 503,
   CKEY: 5000,
 } as const;
 

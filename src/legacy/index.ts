@@ -20,6 +20,7 @@ export type { LegacyDeps } from './router.js';
 export interface LegacyEdge {
   /** true when the request was a legacy endpoint (and is being answered) */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  routes: LegacyRouter['list'];
 }
 
 /** Every route of the edge (the authorization matrix, test/authz-legacy.test.ts, lists them here). */
@@ -34,5 +35,5 @@ export function legacyRoutes(deps: LegacyDeps): LegacyRoute[] {
 
 export function createLegacyEdge(deps: LegacyDeps): LegacyEdge {
   const router = new LegacyRouter(deps).add(...legacyRoutes(deps));
-  return { handle: (req, res) => router.handle(req, res) };
+  return { handle: (req, res) => router.handle(req, res), routes: () => router.list() };
 }

@@ -30,8 +30,14 @@ export class LegacyRouter {
     return this;
   }
 
+  /** every path answered, with its auth and whether it is a prefix (tests walk them) */
+  list(): { path: string; auth: LegacyRoute['auth']; prefix: boolean }[] {
+    return [...this.routes, ...this.prefixed].map(([path, r]) => ({ path, auth: r.auth, prefix: !!r.prefix }));
+  }
+
   /** Answers the request when a route matches; false lets the server try its other edges. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) return false; // the server answers 400
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/{2,}/g, '/');
     const route = this.routes.get(path) ?? this.prefixed.find(([p]) => path.startsWith(p))?.[1];
@@ -59,7 +65,8 @@ export class LegacyRouter {
       }
       const e = toLegacyError(err);
       if (e.errcode === ERR.INTERNAL) this.deps.log.error({ err, path: url.pathname }, 'legacy HTTP call failed');
-      sendJson(res, e.httpStatus, refusal(e), e.httpStatus === 413 ? { connection: 'close' } : {});
+      const extra: Record<string, string> = e.httpStatus === 413 ? { connection: 'close' } : e.httpStatus === 503 ? { 'retry-after': '1' } : {};
+      sendJson(res, e.httpStatus, refusal(e), extra);
     }
   }
 }
@@ -76,8 +83,12 @@ function checkAdminKey(expected: string | undefined, req: IncomingMessage): void
 /** Domain errors (src/core/errors.ts) keep their message; anything else is an opaque 500. */
 function toLegacyError(err: unknown): LegacyError {
   if (err instanceof LegacyError) return err;
+  // decodeURIComponent of a client's bad percent-encoding: the client's fault, not ours
+  if (err instanceof URIError) return new LegacyError(ERR.BAD_INPUT, 'malformed percent-encoding', 400);
   if (isAppError(err)) {
     if (err.code === 'INTERNAL') return new LegacyError(ERR.INTERNAL, 'internal error');
+    // Not COMPAT's HTTP 200: a real 503 makes clients and proxies treat it as the transient failure it is.
+    if (err.code === 'UNAVAILABLE') return new LegacyError(ERR.UNAVAILABLE, err.message, 503);
     const code = ({ NOT_FOUND: ERR.NOT_FOUND, FORBIDDEN: ERR.FORBIDDEN, UNAUTHENTICATED: ERR.FORBIDDEN } as Record<string, number>)[err.code];
     return new LegacyError(code ?? ERR.BAD_INPUT, err.message);
   }

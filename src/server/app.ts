@@ -7,8 +7,10 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
+import { ConnectionLimiter } from '../core/connection-limit.js';
 import { startalkFileMessages } from '../startalk/file-message.js';
 import { loadStartalkKey } from '../startalk/rsa.js';
+import { createHttpDrain } from './drain.js';
 import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
 import { createStorage, type Storage } from '../storage/index.js';
@@ -28,6 +30,8 @@ export interface App {
   bridgePort: number | null;
   /** Startalk's protobuf port once listening (null when off) */
   pbPort: number | null;
+  /** the legacy HTTP routes (tests walk them) */
+  legacyRoutes(): { path: string; auth: string; prefix: boolean }[];
   /** HTTP (GraphQL) and, unless XMPP_PORT=off, XMPP over TCP; unless PB_PORT=off, Startalk's protobuf */
   listen(port?: number, host?: string): Promise<{ port: number; url: string; xmppPort: number | null; pbPort: number | null }>;
   close(): Promise<void>;
@@ -46,6 +50,9 @@ export async function buildApp(config: Config, logger: Logger = createLogger(con
     dataDir: config.dataDir,
     embeddedPgPort: config.embeddedPgPort,
     dbPoolSize: config.dbPoolSize,
+    dbConnectTimeoutMs: config.dbConnectTimeoutMs,
+    dbQueryTimeoutMs: config.dbQueryTimeoutMs,
+    readyTimeoutMs: config.readyTimeoutMs,
     meili: config.meili,
     webhookTimeoutMs: config.webhooks.timeoutMs,
     webhookPolicy: config.webhooks.allow,
@@ -135,6 +142,9 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   };
   const cors = createCors(config.corsOrigins);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (http.refuse(req, res)) return; // shutting down
+    // a request target that is no URL (e.g. 'GET http://[x HTTP/1.1') would throw in every edge
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) return json(res, 400, { error: 'bad request target' });
     if (cors(req, res)) return; // a preflight, answered for every route
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
@@ -154,20 +164,32 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 60_000;
+  const http = createHttpDrain(server);
+  let draining = false;
   const ws = gql.attachWebSocket();
+  // one count per client address across XMPP (TCP, WebSocket), protobuf and graphql-ws
+  const connections = new ConnectionLimiter(config.limits.maxConnectionsPerIp, config.limits.connectionLimitExempt);
   const bridge = createBridge({
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes, stanzasPerSec: config.limits.xmppStanzasPerSec,
-    maxConnections: config.limits.maxXmppConnections, startalkKey,
+    maxConnections: config.limits.maxXmppConnections, connections,
+    authTimeoutSeconds: config.limits.authTimeoutSeconds, idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
+    startalkKey,
     plainPolicy: config.xmppPlain,
     tls: config.xmppTls && { cert: readFileSync(config.xmppTls.certFile, 'utf8'), key: readFileSync(config.xmppTls.keyFile, 'utf8') },
     log: { warn: (o, m) => logger.warn(o, m) },
   });
   // WebSocket upgrades by path: GraphQL (graphql-ws) and XMPP (RFC 7395, Startalk's web path).
   server.on('upgrade', (req, socket, head) => {
+    if (draining) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
     const path = (req.url ?? '').split('?', 1)[0];
-    if (path === '/graphql') return ws.upgrade(req, socket, head);
-    if (path === '/websocket' && config.xmppPort !== null) return bridge.upgrade(req, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const xmpp = path === '/websocket' && config.xmppPort !== null;
+    if (path !== '/graphql' && !xmpp) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    // behind a proxy listed in TRUST_PROXY, the client's address is the one it forwarded
+    const release = connections.acquire(nav.trustProxy ? proxyaddr(req, nav.trustProxy) : req.socket.remoteAddress);
+    if (!release) return void socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.once('close', release);
+    if (xmpp) bridge.upgrade(req, socket, head);
+    else ws.upgrade(req, socket, head);
   });
 
   const app: App = {
@@ -178,6 +200,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     logger,
     generatedAdminPassword: generatedPassword,
     server,
+    legacyRoutes: () => legacy.routes(),
     async listen(port = config.port, host = config.host) {
       const listenOn = (s: NetServer, p: number) =>
         new Promise<number>((resolve, reject) => {
@@ -194,23 +217,34 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
       return { port: httpPort, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/graphql`, xmppPort, pbPort };
     },
     async close() {
+      // 1. Stop taking work on every connection: no new connections or WebSocket upgrades;
+      //    HTTP answers 503 (Connection: close) to new requests and closes after the ones in
+      //    flight; XMPP/PB sessions stop reading stanzas. What was taken gets the grace period.
+      draining = true;
+      bridge.tcp.close();
+      bridge.pb.close();
+      await Promise.race([
+        Promise.all([http.drain(config.shutdownGraceMs), bridge.drain()]),
+        new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref()),
+      ]);
+      // 2. Write what was accepted (sends still arriving get UNAVAILABLE), so their acks go out.
+      await storage.writer.close();
+      await new Promise((r) => setImmediate(r));
+      // 3. Tell the clients, so they reconnect at once (to another node): graphql-ws 1001
+      //    "going away", XMPP <system-shutdown/> (TCP and WebSocket), protobuf StreamEnd.
+      for (const c of ws.wss.clients) c.close(1001, 'server shutting down');
+      bridge.closeAll();
+      server.closeAllConnections();
+      for (let waited = 0; ws.wss.clients.size > 0 && waited < 1000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      for (const c of ws.wss.clients) c.terminate(); // those that did not answer the close
+      // 4. Background work, then the pool (nothing may use it afterwards).
       await core.pushWorker?.stop();
       await core.webhookWorker.stop();
       core.integration.stop();
       await core.presence.stop();
       await core.search.stop().catch((err) => logger.error({ err }, 'search stop failed'));
       core.hub.stop();
-      for (const c of ws.wss.clients) c.terminate();
-      bridge.tcp.close();
-      bridge.pb.close();
-      bridge.closeAll();
       await ws.close();
-      // in-flight requests get 2 s; then their connections are cut (a client that never finishes
-      // a request body must not hold the shutdown forever)
-      const force = setTimeout(() => server.closeAllConnections(), 2000);
-      await new Promise<void>((r) => server.close(() => r()));
-      clearTimeout(force);
-      server.closeAllConnections();
       await storage.close();
     },
   };

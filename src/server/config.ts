@@ -1,5 +1,6 @@
 // Environment -> typed configuration, validated as a whole so every bad value is
 // reported at once. Only main.ts passes process.env here; tests build configs directly.
+import { isIP } from 'node:net';
 import { parseAllowList, type DestinationPolicy } from '../core/integration/destination.js';
 import proxyaddr from 'proxy-addr';
 
@@ -42,6 +43,14 @@ export interface Config {
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
+  /** waiting for a database connection (a new one, or a free one in the pool) */
+  dbConnectTimeoutMs: number;
+  /** one statement: the server cancels it, and the client gives up a little later if no answer comes */
+  dbQueryTimeoutMs: number;
+  /** /readyz answers 503 when its checks (database, Redis round trip) take longer */
+  readyTimeoutMs: number;
+  /** on SIGTERM: how long in-flight requests and sends get to finish before connections are cut */
+  shutdownGraceMs: number;
   logLevel: string;
   /** GraphiQL on GET /graphql (its assets are served from here, no CDN) */
   graphiql: boolean;
@@ -75,6 +84,18 @@ export interface Config {
     xmppStanzasPerSec: number;
     maxXmppConnections: number;
     maxWsConnections: number;
+    /** long-lived connections (XMPP TCP and WebSocket, protobuf, graphql-ws) per client address; 0 = no limit */
+    maxConnectionsPerIp: number;
+    /** addresses the per-address limit does not count (e.g. a reverse proxy's) */
+    connectionLimitExempt: string[];
+    /** XMPP and protobuf: seconds from connect to authentication before the connection is closed */
+    authTimeoutSeconds: number;
+    /** XMPP and protobuf: seconds without any inbound byte after authentication; 0 = none */
+    idleTimeoutSeconds: number;
+    /** graphql-ws: ms from the WebSocket upgrade to connection_init */
+    graphqlWsInitTimeoutMs: number;
+    /** graphql-ws: ping interval; a socket silent since the last ping is cut; 0 = off */
+    graphqlWsPingSeconds: number;
   };
   sessionTtlDays: number;
   files: FilesConfig;
@@ -202,6 +223,10 @@ export function loadConfig(env: Env): Config {
     dataDir: str('DATA_DIR') ?? './data',
     embeddedPgPort: int('EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: int('DB_POOL_SIZE', 10, 2, 200),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+    dbQueryTimeoutMs: int('DB_QUERY_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    readyTimeoutMs: int('READY_TIMEOUT_MS', 2000, 100, 60_000),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
     logLevel,
     graphiql: bool('GRAPHIQL', !production),
     introspection: bool('GRAPHQL_INTROSPECTION', !production),
@@ -231,6 +256,12 @@ export function loadConfig(env: Env): Config {
       typingPerSec: int('TYPING_PER_SEC', 1, 0, 1000),
       maxSubscriptionsPerUser: int('MAX_SUBSCRIPTIONS_PER_USER', 20, 1, 10_000),
       maxWsConnections: int('MAX_WS_CONNECTIONS', 10_000, 1, 1_000_000),
+      maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
+      connectionLimitExempt: (str('CONNECTION_LIMIT_EXEMPT') ?? '').split(',').map((a) => a.trim()).filter(Boolean),
+      authTimeoutSeconds: int('AUTH_TIMEOUT_SECONDS', 60, 1, 3600),
+      idleTimeoutSeconds: int('IDLE_TIMEOUT_SECONDS', 600, 0, 86_400),
+      graphqlWsInitTimeoutMs: int('GRAPHQL_WS_INIT_TIMEOUT_MS', 3000, 100, 600_000),
+      graphqlWsPingSeconds: int('GRAPHQL_WS_PING_SECONDS', 30, 0, 3600),
     },
     sessionTtlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
     files: {
@@ -288,6 +319,9 @@ export function loadConfig(env: Env): Config {
   if (!/^\/[A-Za-z0-9/_-]{1,100}$/.test(config.adminHttpPath)) problems.push('ADMIN_HTTP_PATH must be a path like /qtalk');
   const meiliPrefix = str('MEILI_INDEX_PREFIX');
   if (meiliPrefix !== undefined && !/^[A-Za-z0-9_-]{1,200}$/.test(meiliPrefix)) problems.push('MEILI_INDEX_PREFIX may only contain letters, digits, "-" and "_"');
+  for (const a of config.limits.connectionLimitExempt) {
+    if (isIP(a) === 0) problems.push(`CONNECTION_LIMIT_EXEMPT: ${JSON.stringify(a)} is not an IP address`);
+  }
   if (!!str('XMPP_TLS_CERT_FILE') !== !!str('XMPP_TLS_KEY_FILE')) problems.push('XMPP_TLS_CERT_FILE and XMPP_TLS_KEY_FILE go together');
   if (problems.length) throw new ConfigError(problems);
   return config;

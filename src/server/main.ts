@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    // the grace period for in-flight work, then some seconds for the rest of the shutdown
+    const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs + 10_000);
     timer.unref();
     await app.close().catch((err) => logger.error({ err }, 'error while shutting down'));
     process.exit(0);

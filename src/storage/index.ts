@@ -45,6 +45,7 @@ import { createS3BlobStore } from './files/s3.js';
 import { loadUrlSecret } from './files/secret.js';
 import { PgFileStore } from './postgres/files.js';
 import { join } from 'node:path';
+import { guardStore } from './unavailable.js';
 
 export interface StorageConfig {
   databaseUrl?: string;
@@ -67,6 +68,12 @@ export interface StorageConfig {
   /** a tool: use the database of a server that already runs the embedded PostgreSQL of dataDir */
   embeddedAttach?: boolean;
   dbPoolSize: number;
+  /** waiting for a connection (default 5 s) */
+  dbConnectTimeoutMs?: number;
+  /** one statement, server side; the client waits 1 s more for a silent server (default 15 s) */
+  dbQueryTimeoutMs?: number;
+  /** ready() answers false when its checks take longer (default 2 s) */
+  readyTimeoutMs?: number;
   /** object storage: MinIO/S3 when given, else the local disk under dataDir/files */
   minio?: { endpoint: string; publicEndpoint?: string; accessKey: string; secretKey: string; bucket: string; region: string };
   filesUrlSecret?: string;
@@ -112,18 +119,33 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     url = embedded.url;
     cfg.log.info(`using embedded PostgreSQL on 127.0.0.1:${new URL(url).port}`);
   }
-  const pool = new pg.Pool({ connectionString: url, max: cfg.dbPoolSize });
+  const queryTimeoutMs = cfg.dbQueryTimeoutMs ?? 15_000;
+  // Bounded waits everywhere, so an unresponsive database (a partition, a stopped server)
+  // fails calls with UNAVAILABLE instead of holding them: the server cancels long statements
+  // and abandoned transactions (which may hold the stream lock), and the client gives up on
+  // a silent server a little after the server would have cancelled.
+  const pool = new pg.Pool({
+    connectionString: url, max: cfg.dbPoolSize, keepAlive: true,
+    connectionTimeoutMillis: cfg.dbConnectTimeoutMs ?? 5000,
+    statement_timeout: queryTimeoutMs,
+    idle_in_transaction_session_timeout: queryTimeoutMs,
+    query_timeout: queryTimeoutMs + 1000,
+  });
   let closing = false;
   pool.on('error', (err) => {
     if (!closing) cfg.log.error({ err: err.message }, 'idle database connection failed');
   });
+  // Migrations may run long (index builds): their own connection, without the timeouts.
+  const migrationPool = new pg.Pool({ connectionString: url, max: 1 });
   try {
-    const applied = await migrate(pool, MIGRATIONS);
+    const applied = await migrate(migrationPool, MIGRATIONS);
     if (applied.length) cfg.log.info(`applied migrations: ${applied.join(', ')}`);
   } catch (err) {
     await pool.end();
     await embedded?.stop();
     throw err;
+  } finally {
+    await migrationPool.end();
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const bus = cfg.redisUrl
@@ -132,13 +154,13 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   const writer = new StreamWriter(pool, (frame) => bus.publish({ frame }));
   const presence = cfg.redisUrl
     ? createRedisPresence({
-      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs,
+      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs, commandTimeoutMs: cfg.readyTimeoutMs,
       onError: (err) => cfg.log.error({ err: err.message }, 'redis presence error'),
     })
     : createMemoryPresence();
   const sessionKeys = cfg.redisUrl
     ? createRedisSessionKeys({
-      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs,
+      url: cfg.redisUrl, prefix: cfg.redisPrefix, nodeId: cfg.nodeId, ttlMs: cfg.presenceTtlMs, commandTimeoutMs: cfg.readyTimeoutMs,
       onError: (err) => cfg.log.error({ err: err.message }, 'redis session keys error'),
     })
     : createMemorySessionKeys();
@@ -163,37 +185,46 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     })
     : new PgSearchIndex(pool);
 
+  const guardedMessages = guardStore(messages);
   return {
-    accounts: new PgAccountStore(prisma),
-    messages,
-    groups: new PgGroupStore(pool, writer),
-    events: messages,
+    accounts: guardStore(new PgAccountStore(prisma)),
+    messages: guardedMessages,
+    groups: guardStore(new PgGroupStore(pool, writer)),
+    events: guardedMessages,
     bus,
-    presence,
-    sessionKeys,
-    search,
-    sync: new PgSyncStore(pool),
-    clientConfig: new PgClientConfigStore(pool),
-    push: new PgPushStore(pool),
+    presence: guardStore(presence),
+    sessionKeys: guardStore(sessionKeys),
+    search: guardStore(search),
+    sync: guardStore(new PgSyncStore(pool)),
+    clientConfig: guardStore(new PgClientConfigStore(pool)),
+    push: guardStore(new PgPushStore(pool)),
     pushGateway: cfg.pushGateway && createHttpPushGateway(cfg.pushGateway),
-    files: new PgFileStore(pool),
+    files: guardStore(new PgFileStore(pool)),
     blobs,
     filesUrlSecret,
-    apiKeys: new PgApiKeyStore(pool),
-    integration: new PgIntegrationStore(pool),
+    apiKeys: guardStore(new PgApiKeyStore(pool)),
+    integration: guardStore(new PgIntegrationStore(pool)),
     webhookSender: createHttpWebhookSender({ timeoutMs: cfg.webhookTimeoutMs ?? 10_000, policy: cfg.webhookPolicy ?? PUBLIC_ONLY }),
     writer,
     async ready() {
-      if (!bus.isReady()) return false;
+      if (closing || !bus.isReady()) return false;
+      // Bounded: a silent database or a stalled bus is "not ready", answered in time.
+      const timeoutMs = cfg.readyTimeoutMs ?? 2000;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+      const checks = Promise.all([
+        pool.query('SELECT 1').then(() => true, () => false),
+        bus.probe ? bus.probe(timeoutMs) : true,
+      ]).then((r) => r.every(Boolean));
       try {
-        await pool.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
+        return await Promise.race([checks, late]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {
       closing = true;
+      await writer.close(); // what was accepted is written before the pool goes
       await search.close().catch((err) => cfg.log.error({ err: (err as Error).message }, 'search index close failed'));
       await bus.close();
       await presence.close();

@@ -9,13 +9,18 @@ import { PbCodec } from './codec.js';
 import { decodeFrame, encodeFrame, FrameReader } from './frame.js';
 import { proceedTls, streamEndFor, welcome } from './handshake.js';
 import { SIGNAL, type ProtoMessage } from './schema.js';
+import type { ConnectionLimiter } from '../../../src/core/connection-limit.js';
+import { ConnectionDeadline, type DeadlineOptions } from '../deadline.js';
+import { endSocket } from '../tcp.js';
 
 export interface PbOptions {
   /** the largest frame, and the largest ProtoMessage after gunzip */
   maxStanzaBytes: number;
   maxConnections: number;
-  /** seconds without any byte before the stream ends (StreamEnd 102) */
-  idleSeconds: number;
+  /** per client address, shared with the other transports */
+  connections: ConnectionLimiter;
+  /** auth and idle limits (StreamEnd 102 when one passes) */
+  deadline: DeadlineOptions;
   /** sockmod "TLS" and StartTLS when set */
   tls?: SecureContext;
 }
@@ -29,7 +34,6 @@ export function createPbTransport(ctx: BridgeContext, opts: PbOptions): Server {
 function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
   let socket: Socket = raw;
   raw.setNoDelay(true);
-  raw.setTimeout(opts.idleSeconds * 1000, () => session.streamError('connection-timeout'));
   const codec = new PbCodec(ctx.domain);
   // Frames written in one tick leave in one writev (cork until the next tick), as on XMPP/TCP.
   let corked = false;
@@ -56,9 +60,10 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
     header: () => '',
     footer: () => '',
     restart: () => {}, // COMPAT: no stream restart after the auth success (§2.3 step 5)
-    close: () => socket.end(),
+    close: () => endSocket(socket),
     keyWithBind: true,
   }, ctx, { loopback: isLoopback(raw.remoteAddress), canStartTls: !!opts.tls });
+  const deadline = new ConnectionDeadline(session, opts.deadline);
   let reader = new FrameReader(opts.maxStanzaBytes);
   let welcomed = false;
   let last: Promise<void> = Promise.resolve();
@@ -102,6 +107,8 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
     return false;
   };
   const onData = (chunk: Buffer) => {
+    deadline.touch();
+    if (session.closed) return; // nothing more is read from a stream that ended
     try {
       for (const frame of reader.push(chunk)) if (onFrame(decodeFrame(frame, opts.maxStanzaBytes))) return;
     } catch (err) {
@@ -126,6 +133,9 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
     listen(secure);
   };
   listen(raw);
+  const release = opts.connections.acquire(raw.remoteAddress);
+  if (!release) return session.streamError('policy-violation', 'too many connections from this address');
+  session.onClose(release);
 }
 
 function isLoopback(addr: string | undefined): boolean {

@@ -13,6 +13,11 @@ export interface Bus {
   subscribe(handler: (envelope: Envelope) => void, onResync?: () => void): () => void;
   /** False while the transport is disconnected (readiness). */
   isReady(): boolean;
+  /**
+   * Readiness of delivery itself: a message published now comes back through the subscription
+   * within timeoutMs. A connection can look ready while the server is stalled (a partition).
+   */
+  probe?(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -3,10 +3,13 @@
 // A slow consumer that overflows the buffer, or a bus that may have dropped events,
 // sends it back to the log; so memory stays bounded and nothing is lost.
 import type { UserId } from '../accounts/types.js';
+import { isAppError } from '../errors.js';
 import type { EventLog } from './ports.js';
 import type { DomainEvent } from './types.js';
 
 const TYPING_TTL_MS = 10_000;
+/** a log read that failed because the database is unavailable is tried again after this */
+const RETRY_READ_MS = 1000;
 
 export interface SubscriptionOptions {
   /** live events buffered before falling back to the log */
@@ -77,7 +80,19 @@ export class Subscription implements AsyncIterableIterator<DomainEvent> {
       }
       if (this.needsCatchUp) {
         this.needsCatchUp = false; // an overflow during the read sets it again
-        const page = await this.log.eventsAfter(this.userId, this.cursor.toString(), this.opts.pageSize);
+        let page: DomainEvent[];
+        try {
+          page = await this.log.eventsAfter(this.userId, this.cursor.toString(), this.opts.pageSize);
+        } catch (err) {
+          // The database is away for a moment: the subscriber waits for it, it is not ended.
+          if (!isAppError(err) || err.code !== 'UNAVAILABLE') throw err;
+          this.needsCatchUp = true;
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, RETRY_READ_MS);
+            this.wake = () => (clearTimeout(t), resolve());
+          });
+          continue;
+        }
         if (page.length >= this.opts.pageSize) this.needsCatchUp = true;
         const from = this.cursor;
         this.replay = page.filter((e) => BigInt(e.seq) > from && (!this.only || this.only(e)));

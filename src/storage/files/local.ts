@@ -1,7 +1,7 @@
 // BlobStore on the local disk (the zero-setup default): <DATA_DIR>/files/objects/<ab>/<sha256>,
 // presigned uploads land in staging/, streamed uploads are written to tmp/ first and renamed
 // into place, so a reader never sees half a file. No direct URLs: our server signs its own.
-import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore, StagedBlob } from '../../core/files/ports.js';
@@ -17,9 +17,9 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
   // as "postgres" and must be able to enter it; only the files folders are closed to others.
   await mkdir(dirname(root), { recursive: true });
   for (const d of ['objects', 'staging', 'tmp']) await mkdir(join(root, d), { recursive: true, mode: 0o750 });
-  // temp files of a crashed process are garbage
-  await rm(join(root, 'tmp'), { recursive: true, force: true });
-  await mkdir(join(root, 'tmp'), { mode: 0o750 });
+  // temp files of a crashed process are garbage; those of another live process sharing this
+  // DATA_DIR (several nodes, a tool) are not: only files untouched for an hour are removed
+  await removeStale(join(root, 'tmp'), 3_600_000);
 
   const pathOf = (key: string): string => {
     if (/^[0-9a-f]{64}$/.test(key)) return join(root, 'objects', key.slice(0, 2), key);
@@ -68,4 +68,13 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
     presignDownload: async () => null,
     close: async () => {},
   };
+}
+
+async function removeStale(dir: string, olderThanMs: number): Promise<void> {
+  const cutoff = Date.now() - olderThanMs;
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => null);
+    if (st && st.mtimeMs < cutoff) await rm(path, { recursive: true, force: true });
+  }
 }

@@ -5,11 +5,12 @@
 // row, whose lock is held to commit, so seq order is commit order on every node. After
 // each commit one frame covering all the positions it took is published on the bus.
 import type { Pool, PoolClient } from 'pg';
-import { forbidden, notFound, rateLimited } from '../../core/errors.js';
+import { forbidden, notFound, rateLimited, unavailable } from '../../core/errors.js';
 import type { Announced, DomainEvent, Frame } from '../../core/events/types.js';
 import type { Announce, InsertResult, StateEvent } from '../../core/messages/ports.js';
 import type { DeliveryStateValue, Message, NewMessage } from '../../core/messages/types.js';
 import { MAX_PER_MS } from '../../core/sync/time-cursor.js';
+import { isUnavailable } from '../unavailable.js';
 import { MESSAGE_COLUMNS, rowToMessage, type MessageRow } from './rows.js';
 
 type Settle<T> = { resolve: (v: T) => void; reject: (e: unknown) => void; announce?: Announce<T> };
@@ -27,6 +28,8 @@ type Outcome = { job: Job; ok: true; value: unknown; quiet?: boolean } | { job: 
 export class StreamWriter {
   private queue: Job[] = [];
   private flushing = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
   /** transactions committed, and jobs in them (for benchmarks) */
   readonly stats = { batches: 0, jobs: 0 };
 
@@ -62,7 +65,14 @@ export class StreamWriter {
       this.enqueue({ type: 'op', run, resolve, reject, announce } as unknown as OpJob));
   }
 
+  /** Refuses new writes (UNAVAILABLE: retry on another node) and resolves once the queued ones are written. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.queue.length) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
   private enqueue(job: Job): void {
+    if (this.closed) return job.reject(unavailable('the server is shutting down, retry'));
     if (this.queue.length >= this.maxQueue) return job.reject(rateLimited('the server is busy, retry shortly', 200));
     this.queue.push(job);
     if (!this.flushing) void this.drain();
@@ -81,6 +91,7 @@ export class StreamWriter {
       }
     } finally {
       this.flushing = false;
+      for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
@@ -89,7 +100,12 @@ export class StreamWriter {
     try {
       result = await this.run(batch);
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      // The database is not answering: every job gets that answer now (one by one would make
+      // the last wait a timeout per job). A retry with the same ids is exact either way.
+      if (batch.length === 1 || isUnavailable(err)) {
+        for (const job of batch) job.reject(err);
+        return;
+      }
       // One bad job must not fail the others: write them one by one.
       for (const job of batch) await this.flush([job]);
       return;
@@ -107,6 +123,7 @@ export class StreamWriter {
 
   private async run(batch: Job[]): Promise<{ outcomes: Outcome[]; from: bigint; to: bigint }> {
     const client = await this.pool.connect();
+    let broken: unknown;
     try {
       await client.query('BEGIN');
       let from = 0n;
@@ -173,10 +190,12 @@ export class StreamWriter {
       await client.query('COMMIT');
       return { outcomes, from, to };
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A connection that timed out or failed is not reused (it may still be running the query).
+      if (isUnavailable(err)) broken = err;
+      else await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
       throw err;
     } finally {
-      client.release();
+      client.release(broken as Error | undefined);
     }
   }
 }

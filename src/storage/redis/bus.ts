@@ -3,6 +3,7 @@
 // PUBLISH per commit batch, never one per member. While Redis is away, stream frames and
 // revocations wait in a bounded queue and go out in order on reconnect (ephemeral events
 // are dropped); subscribers re-read the durable log after a reconnect, so nothing is lost.
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Bus } from '../../core/events/ports.js';
 import type { Envelope } from '../../core/events/types.js';
@@ -32,7 +33,11 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   };
   pub.on('error', report);
   sub.on('error', report);
-  sub.subscribe(channel).catch(report); // ioredis re-subscribes by itself after a reconnect
+  // Readiness probes go round through this bus's own channel: publish, see it come back.
+  const probeChannel = `${channel}:probe:${randomBytes(6).toString('hex')}`;
+  const probes = new Map<string, (ok: boolean) => void>();
+  let probeSeq = 0;
+  sub.subscribe(channel, probeChannel).catch(report); // ioredis re-subscribes by itself after a reconnect
 
   const handlers = new Set<(env: Envelope) => void>();
   const resyncs = new Set<() => void>();
@@ -65,6 +70,7 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
     for (const r of resyncs) r();
   });
   sub.on('message', (ch: string, raw: string) => {
+    if (ch === probeChannel) return probes.get(raw)?.(true);
     if (ch !== channel) return;
     let env: Envelope;
     try {
@@ -91,7 +97,22 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
       };
     },
     isReady: () => pub.status === 'ready' && sub.status === 'ready',
+    probe(timeoutMs) {
+      if (pub.status !== 'ready' || sub.status !== 'ready') return Promise.resolve(false);
+      const token = String(++probeSeq);
+      return new Promise<boolean>((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(timer);
+          probes.delete(token);
+          resolve(ok);
+        };
+        const timer = setTimeout(() => done(false), timeoutMs);
+        probes.set(token, done);
+        pub.publish(probeChannel, token).catch(() => done(false));
+      });
+    },
     async close() {
+      for (const p of [...probes.values()]) p(false);
       handlers.clear();
       resyncs.clear();
       await flush();

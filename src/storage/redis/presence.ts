@@ -16,12 +16,15 @@ export interface RedisPresenceOptions {
   nodeId: string;
   ttlMs: number;
   onError?: (err: Error) => void;
+  /** a command Redis does not answer within this fails (a frozen Redis must not hang reads) */
+  commandTimeoutMs?: number;
 }
 
 export function createRedisPresence(opts: RedisPresenceOptions): PresenceStore {
   const { prefix, nodeId, ttlMs } = opts;
   const redis = new Redis(opts.url, {
     maxRetriesPerRequest: 1, connectionName: 'stn-presence', retryStrategy: (n: number) => Math.min(100 * n, 2000),
+    commandTimeout: opts.commandTimeoutMs ?? 2000,
   });
   redis.on('error', (e) => opts.onError?.(e));
   const userKey = (u: UserId) => `${prefix}:presence:${u}`;
@@ -71,6 +74,9 @@ export function createRedisPresence(opts: RedisPresenceOptions): PresenceStore {
       const p = redis.pipeline();
       for (const u of userIds) p.hgetall(userKey(u));
       const res = (await p.exec()) ?? [];
+      // a pipeline reports each command's failure in its tuple: a timed-out read is not "offline"
+      const failed = res.find(([err]) => err);
+      if (failed) throw failed[0];
       const raw = res.map(([, v]) => (v ?? {}) as Record<string, string>);
       const parsed = raw.map((h) => Object.values(h).map((v) => JSON.parse(v) as Device));
       const nodes = [...new Set(parsed.flat().map((d) => d.node))];

@@ -4,8 +4,15 @@
 import { Redis } from 'ioredis';
 import type { SessionKeyStore } from '../../core/keys/ports.js';
 
-export function createRedisSessionKeys(opts: { url: string; prefix: string; nodeId: string; ttlMs: number; onError?: (e: Error) => void }): SessionKeyStore {
-  const redis = new Redis(opts.url, { maxRetriesPerRequest: 1, connectionName: 'stn-keys', retryStrategy: (n: number) => Math.min(100 * n, 2000) });
+export function createRedisSessionKeys(opts: {
+  url: string; prefix: string; nodeId: string; ttlMs: number; onError?: (e: Error) => void;
+  /** a command Redis does not answer within this fails (a frozen Redis must not hang logins) */
+  commandTimeoutMs?: number;
+}): SessionKeyStore {
+  const redis = new Redis(opts.url, {
+    maxRetriesPerRequest: 1, connectionName: 'stn-keys', retryStrategy: (n: number) => Math.min(100 * n, 2000),
+    commandTimeout: opts.commandTimeoutMs ?? 2000,
+  });
   redis.on('error', (e) => opts.onError?.(e));
   const hash = (u: string) => `${opts.prefix}:keys:${u}`;
   return {
