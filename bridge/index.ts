@@ -28,7 +28,7 @@ import { sasl } from './modules/sasl.js';
 import { sessionKey } from './modules/session-key.js';
 import { Router, type Module } from './router.js';
 import { SessionRegistry, type BridgeContext } from './session.js';
-import { loadStartalkKey } from '../src/core/accounts/startalk-rsa.js';
+import type { StartalkKey } from '../src/startalk/rsa.js';
 import { createPbTransport } from './transports/pb/index.js';
 import { createTcpTransport } from './transports/tcp.js';
 import { createWebSocketTransport } from './transports/websocket.js';
@@ -46,8 +46,8 @@ export interface BridgeOptions {
   authTimeoutSeconds: number;
   /** seconds without inbound bytes after authentication (0 = none) */
   idleTimeoutSeconds: number;
-  /** PEM file of the RSA key Startalk clients encrypt passwords with; default: Startalk's published pair */
-  startalkKeyFile?: string;
+  /** the RSA key Startalk clients encrypt passwords with (loaded once by src/server/app.ts) */
+  startalkKey: StartalkKey;
   /** PEM certificate chain and key: STARTTLS (XMPP) and StartTLS (protobuf) are offered when both are set */
   tls?: { cert: string; key: string };
   plainPolicy: BridgeContext['plainPolicy'];
@@ -84,12 +84,8 @@ export function createBridge(opts: BridgeOptions): Bridge {
   const router = new Router();
   for (const m of bridgeModules()) router.use(m);
   const sessions = new SessionRegistry();
-  const startalkKey = loadStartalkKey(opts.startalkKeyFile);
-  if (startalkKey.isDefault) {
-    opts.log.warn({}, "Startalk logins use Startalk's published default RSA key: set STARTALK_RSA_PRIVATE_KEY_FILE for a private pair");
-  }
   const ctx: BridgeContext = {
-    stanzasPerSec: opts.stanzasPerSec, core: opts.core, domain: opts.domain, router, sessions, startalkKey, plainPolicy: opts.plainPolicy, log: opts.log,
+    stanzasPerSec: opts.stanzasPerSec, core: opts.core, domain: opts.domain, router, sessions, startalkKey: opts.startalkKey, plainPolicy: opts.plainPolicy, log: opts.log,
   };
   const tls = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined;
   const deadline = { authMs: opts.authTimeoutSeconds * 1000, idleMs: opts.idleTimeoutSeconds * 1000 };

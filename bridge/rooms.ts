@@ -4,8 +4,9 @@
 import type { Element } from 'ltx';
 import type { User } from '../src/core/accounts/types.js';
 import { ERRORS, isAppError } from '../src/core/errors.js';
+import { conferenceHost, roomJid as startalkRoomJid, roomNameOf, roomNick, userJid } from '../src/startalk/address.js';
 import type { Session } from './session.js';
-import { bare, el, stanzaError } from './xml.js';
+import { el, stanzaError } from './xml.js';
 
 const P = 'http://jabber.org/protocol/';
 export const MUC = {
@@ -24,20 +25,17 @@ export const MUC = {
 } as const;
 
 /** The MUC service host: conference.<domain> */
-export const conference = (session: Session) => `conference.${session.ctx.domain}`;
+export const conference = (session: Session) => conferenceHost(session.ctx.domain);
 
-export const roomJid = (session: Session, roomName: string) => `${roomName}@${conference(session)}`;
+export const roomJid = (session: Session, roomName: string) => startalkRoomJid(roomName, session.ctx.domain);
 
-/** COMPAT: Startalk's in-room nick on the wire is "<user>_<domain>"; clients read sendjid/realfrom instead. */
-export const nickOf = (u: Pick<User, 'username' | 'domain'>) => `${u.username}_${u.domain}`;
+export const nickOf = (u: Pick<User, 'username' | 'domain'>) => roomNick(u);
 
-export const bareOf = (u: Pick<User, 'username' | 'domain'>) => `${u.username}@${u.domain}`;
+export const bareOf = (u: Pick<User, 'username' | 'domain'>) => userJid(u);
 
 /** The room name a stanza is addressed to, when it goes to a room of this server; else null. */
 export function roomNameIn(session: Session, to: string | undefined): string | null {
-  if (!to) return null;
-  const [local, host] = bare(to).split('@', 2);
-  return local && host?.toLowerCase() === conference(session) ? local : null;
+  return roomNameOf(to, session.ctx.domain);
 }
 
 /** The core group a stanza addresses, or null after answering item-not-found. */

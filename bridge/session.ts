@@ -6,7 +6,7 @@ import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
 import { TokenBucket } from '../src/core/rate-limit.js';
-import type { StartalkKey } from '../src/core/accounts/startalk-rsa.js';
+import type { StartalkKey } from '../src/startalk/rsa.js';
 import { el, NS } from './xml.js';
 
 /** stanzas received but not yet processed, per session */

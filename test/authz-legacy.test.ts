@@ -2,7 +2,7 @@
 // (legacyRoutes) must have a case in test/authz/legacy-table.ts; each is called with no
 // credentials, a stranger's q_ckey, owner's q_ckey and the admin API key alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStartalkKey } from '../src/core/accounts/startalk-rsa.js';
+import { loadStartalkKey } from '../src/startalk/rsa.js';
 import { legacyRoutes } from '../src/legacy/index.js';
 import { qckey, socketLogin, type SocketSession } from './helpers/legacy-client.js';
 import { PASSWORD, setupFixtures } from './authz/fixtures.js';

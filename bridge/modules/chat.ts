@@ -2,6 +2,7 @@
 // <body id msgType extendInfo backupinfo>, server msec_times, and the "mstat" sent-ack.
 import type { Element } from 'ltx';
 import { ERRORS, isAppError } from '../../src/core/errors.js';
+import { parseStartalkBody } from '../../src/startalk/body.js';
 import { sendInOrder } from '../in-order.js';
 import type { Module } from '../router.js';
 import { bare, el, stanzaError } from '../xml.js';
@@ -19,14 +20,11 @@ export function chat(): Module {
           return true;
         }
         // COMPAT: Startalk puts the message id, msgType and extra info on <body>.
-        const msgId = body.attrs.id || stanza.attrs.id;
-        const msgType = body.attrs.msgType !== undefined ? Number(body.attrs.msgType) : 1;
+        const { text, ...b } = parseStartalkBody(body, stanza.attrs.id);
+        const msgId = b.msgId;
         if (msgId) session.sentHere.add(msgId);
         await sendInOrder(
-          (ordered) => session.ctx.core.messages.sendDirect(session.user!, {
-            to: local!, msgId: msgId ?? null, msgType, body: body.getText(),
-            extendInfo: body.attrs.extendInfo ?? null, backupInfo: body.attrs.backupinfo ?? null,
-          }, ordered),
+          (ordered) => session.ctx.core.messages.sendDirect(session.user!, { to: local!, ...b, body: text }, ordered),
           (m) => {
             session.sentHere.add(m.msgId);
             // COMPAT: Startalk's "sent" tick carries the server time of the stored message.

@@ -3,7 +3,8 @@
 // rooms §5 in muc-events.ts, notify presences §4.6 in notify.ts).
 import type { DomainEvent, EventOf } from '../../src/core/events/types.js';
 import type { Session } from '../session.js';
-import { freshBodyId, SERVER_MA_TYPE, startalkBody } from '../../src/startalk/body.js';
+import { userJid } from '../../src/startalk/address.js';
+import { freshBodyId, revokeBody, SERVER_MA_TYPE, startalkBody, storedBody } from '../../src/startalk/body.js';
 import { marksFromElsewhere, revokedHere } from '../echo.js';
 import { el } from '../xml.js';
 import { CARBONS } from './carbons.js';
@@ -64,7 +65,7 @@ async function peerJid(session: Session, conversationId: string, me: string): Pr
   const conv = await session.ctx.core.messages.conversation(conversationId);
   if (conv?.kind !== 'direct') return null; // groups: muc-events.ts
   const other = await session.ctx.core.accounts.userById(conv.memberIds.find((id) => id !== me) ?? me);
-  return `${other.username}@${session.ctx.domain}`;
+  return userJid({ username: other.username, domain: session.ctx.domain });
 }
 
 /**
@@ -96,11 +97,9 @@ async function deliverRevoke(session: Session, ev: EventOf<'message.recalled'>):
   const peer = await peerJid(session, ev.conversationId, me);
   if (!peer) return;
   const sender = mine ? session.bareJid : peer;
-  // COMPAT: Startalk's revoke body (PROTOCOL.md §4.4)
-  const text = JSON.stringify({ messageId: ev.msgId, fromId: sender, message: 'revoke a message' });
   session.send(el('message', {
     type: 'revoke', from: peer, to: session.jid, msec_times: ev.at, carbon_message: mine ? 'true' : undefined,
-  }, startalkBody({ id: ev.msgId, msgType: -1, maType: SERVER_MA_TYPE }, text)));
+  }, revokeBody(ev.msgId, sender, SERVER_MA_TYPE)));
 }
 
 async function deliverTyping(session: Session, ev: EventOf<'typing'>): Promise<void> {
@@ -134,8 +133,8 @@ async function deliverMessage(session: Session, ev: EventOf<'message.added'>): P
   const direct = !mine && eligible(session);
   if (!mine && !direct && !session.carbons) return;
   const other = await core.accounts.userById(mine ? peerId : m.senderId);
-  const peerJid = `${other.username}@${domain}`;
-  const body = startalkBody({ id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo, backupinfo: m.backupInfo }, m.body);
+  const peerJid = userJid({ username: other.username, domain });
+  const body = storedBody(m);
   if (session.carbons && !direct) {
     // XEP-0280: copies for a client that enabled carbons: <sent/> for its own messages, <received/> otherwise
     const original = el('message', {

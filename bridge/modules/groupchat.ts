@@ -3,6 +3,7 @@
 // the sender included, gets the room's copy from the core's message.added event (delivery.ts).
 // Revoke and typing addressed to a room go to the group's recall and typing.
 import type { Element } from 'ltx';
+import { parseStartalkBody } from '../../src/startalk/body.js';
 import type { Session } from '../session.js';
 import { sendInOrder } from '../in-order.js';
 import type { Module } from '../router.js';
@@ -15,12 +16,9 @@ async function groupchat(session: Session, stanza: Element): Promise<boolean> {
   const groupId = await groupOf(session, stanza);
   if (!groupId) return true;
   // COMPAT: Startalk puts the message id, msgType and extra info on <body>.
-  const msgId = body.attrs.id || stanza.attrs.id;
+  const { text, ...b } = parseStartalkBody(body, stanza.attrs.id);
   await sendInOrder(
-    (ordered) => session.ctx.core.messages.sendGroup(session.user!, {
-      groupId, msgId: msgId ?? null, msgType: body.attrs.msgType !== undefined ? Number(body.attrs.msgType) : 1,
-      body: body.getText(), extendInfo: body.attrs.extendInfo ?? null, backupInfo: body.attrs.backupinfo ?? null,
-    }, ordered),
+    (ordered) => session.ctx.core.messages.sendGroup(session.user!, { groupId, ...b, body: text }, ordered),
     // COMPAT: the "sent" tick with the stored message's server time, as for chat.
     (m) => session.send(el('message', { type: 'mstat', to: session.bareJid, msec_times: m.createdAt }, el('body', { id: m.msgId, stat: 'sent' }))),
     (err) => session.send(errorReply(session, stanza, err)),

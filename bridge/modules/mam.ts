@@ -3,6 +3,8 @@
 // else the user's whole 1:1 archive. Archive ids are the core's message ids.
 import type { Element } from 'ltx';
 import type { Message } from '../../src/core/messages/types.js';
+import { localPart, userJid } from '../../src/startalk/address.js';
+import { storedBody } from '../../src/startalk/body.js';
 import type { Module } from '../router.js';
 import type { Session } from '../session.js';
 import { bare, el, result, stanzaError } from '../xml.js';
@@ -40,7 +42,7 @@ export function mam(): Module {
             ? { beforeSeq: beforeId, limit: max, from: 'newest' as const }
             : { afterSeq: after, limit: max, from: 'oldest' as const };
           const page = withJid
-            ? await core.messages.history(session.user!, (await core.messages.directWith(session.user!, bare(withJid).split('@', 1)[0]!)).id, range)
+            ? await core.messages.history(session.user!, (await core.messages.directWith(session.user!, localPart(bare(withJid)))).id, range)
             : await core.messages.archive(session.user!, range);
           const msgs = backward ? [...page.messages].reverse() : page.messages;
           for (const m of msgs) await sendResult(session, query.attrs.queryid, m);
@@ -62,9 +64,9 @@ async function sendResult(session: Session, queryId: string | undefined, m: Mess
   const toId = await core.messages.recipientOf(m);
   const to = toId ? await core.accounts.userById(toId) : null;
   const inner = el('message', {
-    xmlns: 'jabber:client', type: 'chat', id: m.msgId, from: `${from.username}@${domain}`,
-    to: to ? `${to.username}@${domain}` : undefined, msec_times: m.createdAt,
-  }, el('body', { id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo ?? undefined }, m.body));
+    xmlns: 'jabber:client', type: 'chat', id: m.msgId, from: userJid({ username: from.username, domain }),
+    to: to ? userJid({ username: to.username, domain }) : undefined, msec_times: m.createdAt,
+  }, storedBody(m));
   session.send(el('message', { to: session.jid },
     el('result', { xmlns: MAM, queryid: queryId, id: m.seq },
       el('forwarded', { xmlns: 'urn:xmpp:forward:0' },

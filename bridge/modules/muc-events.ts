@@ -4,6 +4,7 @@
 // (room names, users): no database read per delivered stanza once warm.
 import type { EventOf } from '../../src/core/events/types.js';
 import type { GroupRole } from '../../src/core/groups/types.js';
+import { revokeBody, storedBody } from '../../src/startalk/body.js';
 import type { Session } from '../session.js';
 import { bareOf, MUC, nickOf, roomJid } from '../rooms.js';
 import { el } from '../xml.js';
@@ -90,17 +91,16 @@ export async function deliverGroupMessage(session: Session, ev: EventOf<'message
     type: 'groupchat', id: m.msgId, from: `${roomJid(session, roomName)}/${nickOf(sender)}`, to: session.jid,
     // COMPAT: clients identify the sender by sendjid/realfrom, never by the resource (§14).
     msec_times: m.createdAt, sendjid: from, realfrom: from,
-  }, el('body', { id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo ?? undefined, backupinfo: m.backupInfo ?? undefined }, m.body)));
+  }, storedBody(m)));
 }
 
 export async function deliverGroupRevoke(session: Session, ev: EventOf<'message.recalled'>, roomName: string): Promise<void> {
   const sender = await session.ctx.core.accounts.userById(ev.senderId);
   // COMPAT: Startalk's revoke body, broadcast by the room from the sender's nick (PROTOCOL.md §4.4)
-  const text = JSON.stringify({ messageId: ev.msgId, fromId: bareOf(sender), message: 'revoke a message' });
   session.send(el('message', {
     type: 'revoke', from: `${roomJid(session, roomName)}/${nickOf(sender)}`, to: session.jid, msec_times: ev.at,
     sendjid: bareOf(sender), realfrom: bareOf(sender),
-  }, el('body', { id: ev.msgId, msgType: '-1' }, text)));
+  }, revokeBody(ev.msgId, bareOf(sender))));
 }
 
 export async function deliverGroupTyping(session: Session, ev: EventOf<'typing'>, roomName: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { Module } from '../router.js';
 import { noteMarks, settleMarks } from '../echo.js';
 import { conference } from '../rooms.js';
 import { bare } from '../xml.js';
+import { localPart } from '../../src/startalk/address.js';
 
 const RECEIPTS = 'urn:xmpp:receipts';
 
@@ -51,7 +52,7 @@ export function readmark(): Module {
         const state = readType === '3' ? 1 : readType === '4' || readType === '1' ? 3 : null;
         if (state === null || !Array.isArray(body) || !stanza.attrs.to) return true; // 7: relay only
         const ids = body.map((x) => (x as { id?: unknown })?.id).filter((x): x is string => typeof x === 'string').slice(0, 500);
-        const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
+        const peer = localPart(bare(stanza.attrs.to));
         if (!ids.length) return true;
         // the copy of this mark goes to the user's other sessions, never back here (echo.ts)
         noteMarks(session, state, ids);
@@ -63,7 +64,7 @@ export function readmark(): Module {
       'message/chat': async (session, stanza) => {
         const received = stanza.getChild('received', RECEIPTS);
         if (!received?.attrs.id || !stanza.attrs.to || stanza.getChild('body')) return false;
-        const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
+        const peer = localPart(bare(stanza.attrs.to));
         noteMarks(session, 1, [received.attrs.id]);
         const ev = await session.ctx.core.messages.markByMsgIds(session.user!, peer, [received.attrs.id], 1).catch(() => null);
         settleMarks(session, 1, [received.attrs.id], ev?.msgIds);

@@ -2,6 +2,7 @@
 import { noteRevoke, revokedHere } from '../echo.js';
 import type { Module } from '../router.js';
 import { bare, stanzaError } from '../xml.js';
+import { localPart } from '../../src/startalk/address.js';
 
 export function revoke(): Module {
   return {
@@ -15,7 +16,7 @@ export function revoke(): Module {
           // COMPAT: older clients put only the id attribute
         }
         if (!id || !stanza.attrs.to) return true;
-        const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
+        const peer = localPart(bare(stanza.attrs.to));
         noteRevoke(session, id); // its copy goes to the user's other sessions only (echo.ts)
         try {
           await session.ctx.core.messages.recallByMsgId(session.user!, peer, id);

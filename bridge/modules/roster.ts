@@ -1,6 +1,7 @@
 // RFC 6121 §2 roster, read-only: the people the user shares a conversation or group with.
 // Pushes and edits are refused (not-allowed); disco advertises the read-only roster.
 import type { Module } from '../router.js';
+import { userJid } from '../../src/startalk/address.js';
 import { el, result, stanzaError } from '../xml.js';
 
 const ROSTER = 'jabber:iq:roster';
@@ -14,7 +15,7 @@ export function roster(): Module {
         const users = await core.accounts.usersByIds(ids.slice(0, 2000));
         const query = el('query', { xmlns: ROSTER });
         for (const u of users.values()) {
-          query.cnode(el('item', { jid: `${u.username}@${domain}`, name: u.displayName, subscription: 'both' }));
+          query.cnode(el('item', { jid: userJid({ username: u.username, domain }), name: u.displayName, subscription: 'both' }));
         }
         session.send(result(iq, query));
         return true;

@@ -2,8 +2,9 @@
 import type { AuthSession } from '../../src/core/accounts/types.js';
 import type { Module } from '../router.js';
 import type { Session } from '../session.js';
-import { decryptStartalkPassword } from '../../src/core/accounts/startalk-rsa.js';
+import { decryptStartalkPassword } from '../../src/startalk/rsa.js';
 import { el, NS } from '../xml.js';
+import { localPart } from '../../src/startalk/address.js';
 
 const failure = (condition: string, text?: string) =>
   el('failure', { xmlns: NS.sasl }, el(condition), ...(text ? [el('text', {}, text)] : []));
@@ -30,7 +31,7 @@ export function sasl(): Module {
           session.send(failure('malformed-request'));
           return true;
         }
-        const username = authcid.split('@', 1)[0]!;
+        const username = localPart(authcid);
         const { core } = session.ctx;
         try {
           const auth = password.startsWith('stn_') ? await core.accounts.authenticate(password)

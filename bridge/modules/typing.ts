@@ -4,12 +4,13 @@ import type { Element } from 'ltx';
 import type { Session } from '../session.js';
 import type { Module } from '../router.js';
 import { bare } from '../xml.js';
+import { localPart } from '../../src/startalk/address.js';
 
 export const CHATSTATES = 'http://jabber.org/protocol/chatstates';
 
 async function typing(session: Session, stanza: Element): Promise<void> {
   if (!stanza.attrs.to) return;
-  const peer = bare(stanza.attrs.to).split('@', 1)[0]!;
+  const peer = localPart(bare(stanza.attrs.to));
   // rate-limited and never stored by the core; refusals are not worth an error stanza
   await session.ctx.core.messages.typing(session.user!, { to: peer }).catch(() => {});
 }

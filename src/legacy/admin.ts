@@ -4,9 +4,11 @@
 import { parse as parseXml, type Element } from 'ltx';
 import type { User } from '../core/accounts/types.js';
 import type { Message } from '../core/messages/types.js';
+import { isRoomAddress, localPart, userAddress } from '../startalk/address.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
 import { ERR, LegacyError, required, str } from './http.js';
 import type { RoomNames } from './rooms.js';
+import { parseStartalkBody } from '../startalk/body.js';
 
 const MAX_RECIPIENTS = 1000;
 
@@ -16,9 +18,9 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
   if (!deps.adminApiKey) return [];
   const { core } = deps;
   const at = (action: string) => `${deps.adminPath}/${action}`;
-  const user = (name: string, host?: string) => core.accounts.findByAddress(`${name.split('@', 1)[0]}@${(host ?? name.split('@')[1] ?? deps.domain)}`);
+  const user = (name: string, host?: string) => core.accounts.findByAddress(userAddress(name, host ?? name.split('@')[1] ?? deps.domain));
   const group = async (name: string) => {
-    const id = await rooms.group(name.split('@', 1)[0]!);
+    const id = await rooms.group(localPart(name));
     if (!id) throw new LegacyError(ERR.NOT_FOUND, 'no such group');
     return id;
   };
@@ -41,7 +43,7 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
           if (!name) throw new LegacyError(ERR.BAD_INPUT, 'each To entry needs "User"');
           const m = str(body, 'Type') === 'groupchat'
             ? await core.messages.sendGroup(from, { ...input, groupId: await group(name) })
-            : await core.messages.sendDirect(from, { ...input, to: `${name.split('@', 1)[0]}@${str(body, 'Domain') ?? name.split('@')[1] ?? deps.domain}` });
+            : await core.messages.sendDirect(from, { ...input, to: userAddress(name, str(body, 'Domain') ?? name.split('@')[1] ?? deps.domain) });
           out.push({ to: name, ...sent(m) });
         }
         return out;
@@ -58,11 +60,9 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
         if (!b) throw new LegacyError(ERR.BAD_INPUT, 'the message has no <body>');
         const to = str(body, 'to') ?? stanza.attrs.to;
         if (!to) throw new LegacyError(ERR.BAD_INPUT, 'missing to');
-        const input = {
-          body: b.getText(), msgId: b.attrs.id || undefined, msgType: Number(b.attrs.msgType ?? 1),
-          extendInfo: b.attrs.extendInfo ?? null, backupInfo: b.attrs.backupinfo ?? null,
-        };
-        const m = stanza.attrs.type === 'groupchat' || to.includes('@conference.')
+        const { text, ...parsed } = parseStartalkBody(b);
+        const input = { ...parsed, body: text };
+        const m = stanza.attrs.type === 'groupchat' || isRoomAddress(to)
           ? await core.messages.sendGroup(from, { ...input, groupId: await group(to) })
           : await core.messages.sendDirect(from, { ...input, to: to.split('/', 1)[0]! });
         return sent(m);
@@ -74,7 +74,7 @@ export function adminRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
       auth: 'admin',
       handle: async ({ body }) => {
         const owner = await user(required(body, 'muc_owner'));
-        const state = await core.groups.createRoom(owner, required(body, 'muc_id').split('@', 1)[0]!);
+        const state = await core.groups.createRoom(owner, localPart(required(body, 'muc_id')));
         const name = str(body, 'muc_name');
         const desc = str(body, 'desc');
         if (name || desc) await core.groups.updateCard(owner, state.card.id, { ...(name ? { name } : {}), ...(desc ? { description: desc } : {}) });

@@ -2,14 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { User } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
+import { ckeyMatches, parseCKey, type CKey } from '../startalk/ckey.js';
 import { ERR, LegacyError } from './http.js';
-
-export interface CKey {
-  u: string;
-  k: string;
-  d?: string;
-  t: string;
-}
 
 /** The q_ckey value from the cookie, else from the `qcookie` header (COMPAT: mobile clients). */
 export function ckeyFrom(req: IncomingMessage): string | null {
@@ -31,21 +25,6 @@ function decodeCookie(value: string): string {
   } catch {
     return '';
   }
-}
-
-/** base64 of `u=..&k=..&d=..&t=..` in any order (Android adds `&sk=`, ignored). */
-export function parseCKey(value: string): CKey | null {
-  let text: string;
-  try {
-    text = Buffer.from(value, 'base64').toString('utf8');
-  } catch {
-    return null;
-  }
-  const params = new URLSearchParams(text);
-  const u = params.get('u');
-  const k = params.get('k');
-  if (!u || !k) return null;
-  return { u, k, d: params.get('d') ?? undefined, t: params.get('t') ?? '' };
 }
 
 /** The user a request's q_ckey proves, or a LegacyError 5000 (COMPAT: HTTP 200, ret false). */
@@ -70,6 +49,6 @@ export async function verifyCKey(core: Core, domain: string, raw: string | null 
   } catch {
     throw new LegacyError(ERR.CKEY, 'ckey is wrong');
   }
-  if (user.frozen || !(await core.sessionKeys.check(user.id, ck.k, ck.t))) throw new LegacyError(ERR.CKEY, 'ckey is wrong');
+  if (user.frozen || !(await core.sessionKeys.anyLive(user.id, (key) => ckeyMatches(key, ck.k, ck.t)))) throw new LegacyError(ERR.CKEY, 'ckey is wrong');
   return user;
 }

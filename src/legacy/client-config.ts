@@ -3,6 +3,7 @@ import type { ConfigEntry } from '../core/client-config/ports.js';
 import type { ConfigChange } from '../core/client-config/service.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
 import { ERR, LegacyError, str } from './http.js';
+import { localPart } from '../startalk/address.js';
 
 /** COMPAT: {"version","clientConfigInfos":[{"key","infos":[{"subkey","configinfo","isdel"}]}]} */
 function shape(entries: ConfigEntry[], since: string) {
@@ -32,7 +33,7 @@ export function clientConfigRoutes(deps: LegacyDeps): LegacyRoute[] {
   const { core } = deps;
   const mine = (user: { username: string }, body: unknown) => {
     const u = str(body, 'username');
-    if (u && u.split('@', 1)[0]!.toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
+    if (u && localPart(u).toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
   };
   return [
     {

@@ -2,6 +2,7 @@
 // get_increment_mucs, get_user_increment_muc_vcard, get_muc_vcard, set_muc_vcard.
 import type { User } from '../core/accounts/types.js';
 import type { GroupCard } from '../core/groups/types.js';
+import { conferenceHost, localPart, roomJid } from '../startalk/address.js';
 import { withExtra, type LegacyDeps, type LegacyRoute } from './router.js';
 import { ERR, LegacyError, str } from './http.js';
 import type { RoomNames } from './rooms.js';
@@ -12,10 +13,10 @@ const MAX_CARDS = 1000;
 
 export function groupRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
   const { core } = deps;
-  const conference = `conference.${deps.domain}`;
-  const roomJid = (c: GroupCard) => `${c.roomName}@${conference}`;
+  const conference = conferenceHost(deps.domain);
+  const roomJidOf = (c: GroupCard) => roomJid(c.roomName, deps.domain);
   /** COMPAT: MN room JID, SN name, MD description, MT title (topic), MP picture, VS version. */
-  const vcard = (c: GroupCard) => ({ MN: roomJid(c), SN: c.name, MD: c.description ?? '', MT: c.topic ?? '', MP: c.pictureUrl ?? '', VS: String(c.version) });
+  const vcard = (c: GroupCard) => ({ MN: roomJidOf(c), SN: c.name, MD: c.description ?? '', MT: c.topic ?? '', MP: c.pictureUrl ?? '', VS: String(c.version) });
   /** Changes since a time in ms (0 or absent: the current list). */
   const changes = async (user: User, t: unknown) => {
     const ms = Number(t ?? 0);
@@ -23,12 +24,12 @@ export function groupRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
     return core.groups.sync(user, ms > 0 ? await core.sync.seqAt(ms) : null);
   };
   const groupOf = async (name: string | undefined) => {
-    const id = name ? await rooms.group(name.split('@', 1)[0]!) : null;
+    const id = name ? await rooms.group(localPart(name)) : null;
     if (!id) throw new LegacyError(ERR.NOT_FOUND, 'no such group');
     return id;
   };
   const sameUser = (user: User, claimed: string | undefined) => {
-    if (claimed && claimed.split('@', 1)[0]!.toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
+    if (claimed && localPart(claimed).toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
   };
   return [
     {
@@ -66,7 +67,7 @@ export function groupRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
           const mucs = [];
           for (const m of Array.isArray((d as { mucs?: unknown }).mucs) ? (d as { mucs: unknown[] }).mucs : []) {
             if (--budget < 0) throw new LegacyError(ERR.BAD_INPUT, `at most ${MAX_CARDS} cards per call`);
-            const id = await rooms.group(String(str(m, 'muc_name') ?? '').split('@', 1)[0]!);
+            const id = await rooms.group(localPart(String(str(m, 'muc_name') ?? '')));
             // Members only; others (and unknown rooms) are left out, not an error for the list.
             const state = id ? await core.groups.state(user, id).catch(() => null) : null;
             if (state && state.card.version > Number(str(m, 'version') ?? -1)) mucs.push(vcard(state.card));
@@ -97,7 +98,7 @@ export function groupRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
             if ((err as { code?: string }).code === 'NOT_FOUND') throw new LegacyError(ERR.NOT_FOUND, 'no such group');
             throw err;
           });
-          out.push({ muc_name: roomJid(card), version: String(card.version), show_name: card.name, muc_title: card.topic ?? '', muc_desc: card.description ?? '' });
+          out.push({ muc_name: roomJidOf(card), version: String(card.version), show_name: card.name, muc_title: card.topic ?? '', muc_desc: card.description ?? '' });
         }
         return out;
       },

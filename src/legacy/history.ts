@@ -3,6 +3,7 @@
 // what the q_ckey user belongs to (Startalk's getmucmsgs checked nothing).
 import { Element } from 'ltx';
 import type { User } from '../core/accounts/types.js';
+import { conferenceHost, localPart, userAddress, userJid } from '../startalk/address.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
 import { ERR, LegacyError, num, str } from './http.js';
 import { renderDirect, renderGroup, renderStanza, usersOf, type Rendered } from './render.js';
@@ -11,7 +12,7 @@ import type { RoomNames } from './rooms.js';
 /** COMPAT: several calls carry the user again in the body; it must be the cookie's user. */
 function sameUser(viewer: User, claimed: string | undefined): void {
   if (claimed === undefined || claimed === '') return;
-  if (claimed.split('@', 1)[0]!.toLowerCase() !== viewer.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
+  if (localPart(claimed).toLowerCase() !== viewer.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
 }
 
 const direction = (body: unknown): 'older' | 'newer' => (str(body, 'direction') === '1' ? 'newer' : 'older');
@@ -21,7 +22,7 @@ const timeOr = (body: unknown, dir: 'older' | 'newer') => str(body, 'time') ?? (
 export function historyRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[] {
   const { core } = deps;
   const groupOf = async (name: string | undefined) => {
-    const id = name ? await rooms.group(name.split('@', 1)[0]!) : null;
+    const id = name ? await rooms.group(localPart(name)) : null;
     if (!id) throw new LegacyError(ERR.NOT_FOUND, 'no such group');
     return id;
   };
@@ -60,7 +61,7 @@ export function historyRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[]
         const byRoom = new Map<string, { ID: string; Domain: string; Time: string; Msgs: Rendered[] }>();
         for (const it of items) {
           const room = String(it.muc);
-          const entry = byRoom.get(room) ?? { ID: room, Domain: `conference.${deps.domain}`, Time: '0', Msgs: [] };
+          const entry = byRoom.get(room) ?? { ID: room, Domain: conferenceHost(deps.domain), Time: '0', Msgs: [] };
           entry.Msgs.push({ ...it, N: it.nick, D: it.host });
           byRoom.set(room, entry);
         }
@@ -78,7 +79,7 @@ export function historyRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[]
         const peer = from === user.username ? to : to === user.username ? from : null;
         if (!peer) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
         const peerHost = (from === user.username ? str(body, 'thost') : str(body, 'fhost')) ?? deps.domain;
-        const conv = await core.messages.directWith(user, `${peer}@${peerHost}`);
+        const conv = await core.messages.directWith(user, userAddress(peer, peerHost));
         const dir = direction(body);
         const page = await core.sync.page(user, conv.id, dir, timeOr(body, dir), num(body, 'num'), str(body, 'include') === 't');
         return renderDirect(core, user, page, str(body, 'f') === 't');
@@ -140,12 +141,12 @@ export function historyRoutes(deps: LegacyDeps, rooms: RoomNames): LegacyRoute[]
           if (c.conversation.kind === 'group') {
             const room = await rooms.of(c.conversation.id);
             who = { user: room.name, host: room.domain };
-            stanza = renderStanza(m, sender, `${room.name}@${room.domain}/${sender.displayName}`, `${room.name}@${room.domain}`, 'groupchat');
+            stanza = renderStanza(m, sender, `${room.jid}/${sender.displayName}`, room.jid, 'groupchat');
           } else {
             const peer = users.get(c.conversation.memberIds.find((id) => id !== user.id) ?? user.id)!;
             who = { user: peer.username, host: peer.domain };
             const to = m.senderId === user.id ? peer : user;
-            stanza = renderStanza(m, sender, `${sender.username}@${sender.domain}`, `${to.username}@${to.domain}`, 'chat');
+            stanza = renderStanza(m, sender, userJid(sender), userJid(to), 'chat');
           }
           return {
             ...who, xmlBody: toXml(stanza), create_time: m.createdAt, cnt: c.unreadCount, time: m.createdAt,

@@ -1,5 +1,5 @@
 // Token login and the RSA public key (../shared/startalk/PROTOCOL.md §3.2, §6.1, §13 A.2).
-import { rsaDecrypt, startalkPublicKey, type StartalkKey } from '../core/accounts/startalk-rsa.js';
+import { rsaDecrypt, startalkPublicKey, type StartalkKey } from '../startalk/rsa.js';
 import { isAppError } from '../core/errors.js';
 import { ERR, LegacyError, required } from './http.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';

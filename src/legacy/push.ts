@@ -3,6 +3,7 @@
 import type { LegacyDeps, LegacyRoute } from './router.js';
 import { ERR, LegacyError } from './http.js';
 import type { User } from '../core/accounts/types.js';
+import { localPart } from '../startalk/address.js';
 
 const PREFIXES = ['/package/push/qtapi/token/', '/push_service/qtapi/token/'];
 
@@ -12,7 +13,7 @@ export function pushRoutes(deps: LegacyDeps): LegacyRoute[] {
   const param = (url: URL, body: unknown, k: string) => url.searchParams.get(k) ?? ((body as Record<string, unknown>)?.[k] as string | undefined)?.toString();
   const mine = (user: User, url: URL, body: unknown) => {
     const u = param(url, body, 'username');
-    if (u && u.split('@', 1)[0]!.toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
+    if (u && localPart(u).toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
   };
   const routes: LegacyRoute[] = [];
   const add = (name: string, handle: LegacyRoute['handle']) => {

@@ -6,6 +6,9 @@ import type { User, UserId } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 import type { Message } from '../core/messages/types.js';
 import type { TimedMessage } from '../core/sync/service.js';
+import type { LegacyRoom } from './rooms.js';
+import { userJid } from '../startalk/address.js';
+import { bodyJson } from '../startalk/body.js';
 
 /** COMPAT: the recall marker ejabberd wrote over a recalled row. */
 const REVOKED_TEXT = '[撤销一条消息]';
@@ -31,16 +34,11 @@ export function renderStanza(m: Message, sender: User, from: string, to: string,
     message.type = 'revoke';
     return {
       message,
-      body: {
-        id: m.msgId, msgType: '-1', content: REVOKED_TEXT,
-        extendInfo: JSON.stringify({ messageId: m.msgId, fromId: `${sender.username}@${sender.domain}` }),
-      },
+      body: bodyJson({ id: m.msgId, msgType: -1, extendInfo: JSON.stringify({ messageId: m.msgId, fromId: userJid(sender) }) }, REVOKED_TEXT),
       time: { xmlns: 'jabber:stime:delay', stamp: stime(m.recalledAt) },
     };
   }
-  const body: Record<string, string> = { id: m.msgId, msgType: String(m.msgType), content: m.body };
-  if (m.extendInfo !== null) body.extendInfo = m.extendInfo;
-  if (m.backupInfo !== null) body.backupinfo = m.backupInfo;
+  const body = bodyJson({ id: m.msgId, msgType: m.msgType, extendInfo: m.extendInfo, backupinfo: m.backupInfo }, m.body);
   return { message, body, time: { stime: '' } };
 }
 
@@ -57,7 +55,7 @@ export async function renderDirect(core: Core, viewer: User, page: TimedMessage[
     const from = users.get(m.senderId)!;
     const to = users.get(recipients[i] ?? viewer.id) ?? viewer;
     return {
-      ...renderStanza(m, from, `${from.username}@${from.domain}`, `${to.username}@${to.domain}`, 'chat'),
+      ...renderStanza(m, from, userJid(from), userJid(to), 'chat'),
       from: from.username, from_host: from.domain, to: to.username, to_host: to.domain,
       // COMPAT: f="t" asks for the raw flag (0/1/3); otherwise only read or not.
       read_flag: rawReadFlag ? m.state : m.state === 3 ? 1 : 0,
@@ -68,16 +66,16 @@ export async function renderDirect(core: Core, viewer: User, page: TimedMessage[
 
 /** Group items: muc (room name), nick (sender's display name), host (sender's domain), t. */
 export async function renderGroup(
-  core: Core, page: TimedMessage[], room: (groupId: string) => Promise<{ name: string; domain: string }>,
+  core: Core, page: TimedMessage[], room: (groupId: string) => Promise<LegacyRoom>,
 ): Promise<Rendered[]> {
   const users = await usersOf(core, page.map(({ message }) => message.senderId));
-  const rooms = new Map<string, { name: string; domain: string }>();
+  const rooms = new Map<string, LegacyRoom>();
   for (const { message } of page) if (!rooms.has(message.conversationId)) rooms.set(message.conversationId, await room(message.conversationId));
   return page.map(({ message: m, t }) => {
     const from = users.get(m.senderId)!;
     const r = rooms.get(m.conversationId)!;
-    const roomJid = `${r.name}@${r.domain}`;
-    const bare = `${from.username}@${from.domain}`;
+    const roomJid = r.jid;
+    const bare = userJid(from);
     const item = renderStanza(m, from, `${roomJid}/${from.displayName || bare}`, roomJid, 'groupchat');
     // COMPAT: Android reads the sender from sendjid/realfrom, never from the resource (§14).
     item.message.sendjid = bare;

@@ -1,7 +1,7 @@
 // What a legacy route is and what it is given: shared by the router and every route file, so
 // that neither imports the other (no import cycle between router.ts and nav.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { StartalkKey } from '../core/accounts/startalk-rsa.js';
+import type { StartalkKey } from '../startalk/rsa.js';
 import type { User } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 

@@ -5,6 +5,8 @@
 import type { User } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 import type { SearchHit, SearchKind } from '../core/search/types.js';
+import { roomJid, userJid } from '../startalk/address.js';
+import { parseFileMessageJson } from '../startalk/file-message.js';
 import { ckeyFrom, verifyCKey } from './ckey.js';
 import { ERR, LegacyError, num, str } from './http.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
@@ -77,7 +79,7 @@ function userInfo(h: SearchHit) {
   if (h.kind !== 'user') return {};
   const u = h.user;
   return {
-    uri: `${u.username}@${u.domain}`, name: u.displayName, label: u.department ?? '', content: u.department ?? '',
+    uri: userJid(u), name: u.displayName, label: u.department ?? '', content: u.department ?? '',
     icon: u.avatarUrl ?? '', qtalkname: u.username,
   };
 }
@@ -85,20 +87,20 @@ function userInfo(h: SearchHit) {
 function groupInfo(h: SearchHit, domain: string, content: string) {
   if (h.kind !== 'group' && h.kind !== 'sharedGroup') return {};
   const c = h.card;
-  return { uri: `${c.roomName}@conference.${domain}`, name: c.name, label: c.topic ?? '', content: content || (c.topic ?? ''), icon: c.pictureUrl ?? '' };
+  return { uri: roomJid(c.roomName, domain), name: c.name, label: c.topic ?? '', content: content || (c.topic ?? ''), icon: c.pictureUrl ?? '' };
 }
 
 async function messageInfo(deps: LegacyDeps, hits: SearchHit[]) {
   const ids = hits.flatMap((h) => (h.kind === 'message' || h.kind === 'file' ? [h.match.message.senderId, h.match.peerId ?? ''] : []));
   const users = await deps.core.accounts.usersByIds([...new Set(ids.filter(Boolean))]);
-  const jid = (id: string) => (users.get(id) ? `${users.get(id)!.username}@${users.get(id)!.domain}` : '');
+  const jid = (id: string) => (users.get(id) ? userJid(users.get(id)!) : '');
   return hits.flatMap((h) => {
     if (h.kind !== 'message' && h.kind !== 'file') return [];
     const { message: m, peerId, groupName, conversationKind } = h.match;
     const direct = conversationKind === 'direct';
     const file = h.kind === 'file' ? fileOf(m.body) : null;
     return [{
-      uri: direct ? jid(peerId ?? '') : `${h.match.roomName ?? m.conversationId}@conference.${deps.domain}`,
+      uri: direct ? jid(peerId ?? '') : roomJid(h.match.roomName ?? m.conversationId, deps.domain),
       name: direct ? (users.get(peerId ?? '')?.displayName ?? '') : (groupName ?? ''),
       label: users.get(m.senderId)?.displayName ?? '',
       content: file?.name ?? h.highlights[0]?.value ?? m.body,
@@ -114,10 +116,7 @@ async function messageInfo(deps: LegacyDeps, hits: SearchHit[]) {
 
 /** Startalk file bodies are JSON with FileName and HttpUrl. */
 function fileOf(body: string): { name: string; url: string } | null {
-  try {
-    const j = JSON.parse(body) as { FileName?: unknown; HttpUrl?: unknown };
-    return { name: typeof j.FileName === 'string' ? j.FileName : body, url: typeof j.HttpUrl === 'string' ? j.HttpUrl : '' };
-  } catch {
-    return null;
-  }
+  const j = parseFileMessageJson(body);
+  if (!j) return null;
+  return { name: typeof j.FileName === 'string' ? j.FileName : body, url: typeof j.HttpUrl === 'string' ? j.HttpUrl : '' };
 }

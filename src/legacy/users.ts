@@ -1,5 +1,6 @@
 // Users, cards, status and profile (../shared/startalk/PROTOCOL.md §6.3, §13 A.8).
 import type { User } from '../core/accounts/types.js';
+import { localPart, userAddress, userJid } from '../startalk/address.js';
 import { RAW, type LegacyDeps, type LegacyRoute } from './router.js';
 import { ERR, LegacyError, sendJson, str } from './http.js';
 
@@ -15,7 +16,7 @@ function orgEntry(u: User) {
 }
 
 function card(u: User) {
-  const bare = `${u.username}@${u.domain}`;
+  const bare = userJid(u);
   return {
     type: 'U', loginName: u.username, email: '', gender: '0', nickname: u.displayName, webname: u.displayName,
     V: String(u.version), imageurl: u.avatarUrl ?? '', uid: u.id, username: u.username, domain: u.domain,
@@ -57,7 +58,7 @@ export function userRoutes(deps: LegacyDeps): LegacyRoute[] {
             if (--budget < 0) throw new LegacyError(ERR.BAD_INPUT, `at most ${MAX_CARDS} cards per call`);
             const name = str(w, 'user');
             if (!name) continue;
-            const u = await core.accounts.findByAddress(`${name.split('@', 1)[0]}@${domain}`).catch(() => null);
+            const u = await core.accounts.findByAddress(userAddress(name, domain)).catch(() => null);
             // Only cards newer than the client's copy (version -1 / absent: always).
             if (u && u.version > Number(str(w, 'version') ?? -1)) users.push(card(u));
           }
@@ -102,7 +103,7 @@ export function userRoutes(deps: LegacyDeps): LegacyRoute[] {
       auth: 'ckey',
       handle: async ({ user, body }) => {
         const name = str(body, 'user') ?? user.username;
-        const u = await core.accounts.findByAddress(`${name.split('@', 1)[0]}@${str(body, 'domain') ?? deps.domain}`);
+        const u = await core.accounts.findByAddress(userAddress(name, str(body, 'domain') ?? deps.domain));
         return { user: u.username, domain: u.domain, mood: u.mood ?? '', url: u.avatarUrl ?? '', version: String(u.version) };
       },
     },
@@ -115,7 +116,7 @@ export function userRoutes(deps: LegacyDeps): LegacyRoute[] {
         for (const it of items.slice(0, 10)) {
           const name = str(it, 'user');
           // COMPAT: the list form allowed any user; only one's own profile can be set here.
-          if (name && name.split('@', 1)[0]!.toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
+          if (name && localPart(name).toLowerCase() !== user.username) throw new LegacyError(ERR.FORBIDDEN, 'ukey not match');
           const u = await core.accounts.updateProfile(user, {
             ...(str(it, 'mood') !== undefined ? { mood: str(it, 'mood') } : {}),
             ...(str(it, 'url') !== undefined ? { avatarUrl: str(it, 'url') } : {}),

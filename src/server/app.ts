@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import { createBridge } from '../../bridge/index.js';
 import { createCore, type Core } from '../core/index.js';
 import { ConnectionLimiter } from '../core/connection-limit.js';
-import { loadStartalkKey } from '../core/accounts/startalk-rsa.js';
+import { startalkFileMessages } from '../startalk/file-message.js';
+import { loadStartalkKey } from '../startalk/rsa.js';
 import { createHttpDrain } from './drain.js';
 import { createLegacyEdge } from '../legacy/index.js';
 import { createGraphQLEdge } from '../graphql/yoga.js';
@@ -99,6 +100,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     files: {
       maxBytes: config.files.maxBytes, uploadTtlSec: config.files.uploadTtlSeconds, downloadTtlSec: config.files.downloadTtlSeconds,
       publicUrls: config.files.publicUrls, urlSecret: storage.filesUrlSecret, publicBase: config.publicUrl,
+      messageFormat: startalkFileMessages,
     },
     webhooks: {
       pollMs: config.webhooks.pollMs, maxAttempts: config.webhooks.maxAttempts, retryBaseMs: config.webhooks.retryBaseMs,
@@ -122,11 +124,16 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     publicUrl: config.publicUrl, trustProxy: trustProxy(config.trustProxy),
     xmppPort: null as number | null, pbPort: null as number | null, version: 1,
   };
+  // Startalk's RSA key, loaded once for both edges that read Startalk logins (bridge SASL, legacy qtlogin).
+  const startalkKey = loadStartalkKey(config.startalkRsaKeyFile);
+  if (startalkKey.isDefault) {
+    logger.warn({}, "Startalk logins use Startalk's published default RSA key: set STARTALK_RSA_PRIVATE_KEY_FILE for a private pair");
+  }
   const legacy = createLegacyEdge({
     core, domain: config.domain, maxBodyBytes: config.limits.maxRequestBytes,
     log: { error: (o, m) => logger.error(o, m) },
     nav,
-    startalkKey: loadStartalkKey(config.startalkRsaKeyFile),
+    startalkKey,
     adminApiKey: config.adminApiKey,
     adminPath: config.adminHttpPath,
   });
@@ -166,7 +173,7 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     core, domain: config.domain, maxStanzaBytes: config.limits.maxStanzaBytes, stanzasPerSec: config.limits.xmppStanzasPerSec,
     maxConnections: config.limits.maxXmppConnections, connections,
     authTimeoutSeconds: config.limits.authTimeoutSeconds, idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
-    startalkKeyFile: config.startalkRsaKeyFile,
+    startalkKey,
     plainPolicy: config.xmppPlain,
     tls: config.xmppTls && { cert: readFileSync(config.xmppTls.certFile, 'utf8'), key: readFileSync(config.xmppTls.keyFile, 'utf8') },
     log: { warn: (o, m) => logger.warn(o, m) },

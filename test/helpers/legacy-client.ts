@@ -5,7 +5,7 @@ import { constants, createHash, publicEncrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
-const PUBLIC_KEY = readFileSync(new URL('../../src/core/accounts/keys/startalk-default-public.pem', import.meta.url));
+const PUBLIC_KEY = readFileSync(new URL('../../src/startalk/keys/startalk-default-public.pem', import.meta.url));
 
 /** base64(RSA_PKCS1v15(Startalk's public key, text)), as the clients encrypt. */
 export function rsaEncrypt(text: string): string {

@@ -78,7 +78,7 @@ export function hv(body: { headers?: { key?: string; value?: string; definedKey?
 }
 
 export const rsaPassword = (json: object) => publicEncrypt(
-  { key: readFileSync(new URL('../../src/core/accounts/keys/startalk-default-public.pem', import.meta.url)), padding: constants.RSA_PKCS1_PADDING },
+  { key: readFileSync(new URL('../../src/startalk/keys/startalk-default-public.pem', import.meta.url)), padding: constants.RSA_PKCS1_PADDING },
   Buffer.from(JSON.stringify(json)),
 ).toString('base64');
 

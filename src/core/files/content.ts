@@ -1,7 +1,8 @@
 // Pure helpers of the files area: image sniffing, name cleaning, Range parsing, URL signing
-// and the message bodies Startalk clients parse (../shared/startalk/PROTOCOL.md §4.1).
+// and the file a message points at (its body's shape is the FileMessageFormat port's).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ByteRange, FileKind, FileRecord } from './types.js';
+import type { FileMessageFormat } from './ports.js';
+import type { ByteRange } from './types.js';
 
 /** The image type from its first bytes (never from the name or the declared type). */
 export function sniffImage(head: Buffer): { ext: string; mime: string } | null {
@@ -77,70 +78,17 @@ export function signatureOk(secret: Buffer, parts: (string | number)[], sig: str
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
-/** COMPAT: Startalk shows FileSize as a human string ("1.5MB") and never parses it back. */
-export function humanSize(n: number): string {
-  if (n < 1024) return `${n}B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10}${units[i]}`;
-}
-
-/** Startalk msgType per kind (../shared/startalk/PROTOCOL.md §4.1) */
-export const MSG_TYPE: Record<Exclude<FileKind, 'avatar'>, number> = { file: 5, image: 3, voice: 2, video: 32 };
-
-/**
- * The body and extendInfo of a file message, in the shapes Startalk clients read
- * (COMPAT: key names as the PC client writes them: FILEID/FileName/FileSize/FILEMD5/HttpUrl
- * for files, `[obj type="image" …]` text for images, HttpUrl/Seconds for voice,
- * FileUrl/ThumbUrl/Width/Height/Duration for video).
- */
-export function messageContent(
-  file: FileRecord, url: string, extra: { seconds?: number | null; width?: number | null; height?: number | null } = {},
-): { msgType: number; body: string; extendInfo: string | null } {
-  const common = { FILEID: file.id, FileName: file.name, FileSize: humanSize(file.size), FILEMD5: file.md5 ?? '' };
-  switch (file.kind) {
-    case 'image': {
-      const dims = extra.width && extra.height ? ` width=${extra.width} height=${extra.height}` : '';
-      return { msgType: MSG_TYPE.image, body: `[obj type="image" value="${url.replace(/"/g, '%22')}"${dims}]`, extendInfo: null };
-    }
-    case 'voice': {
-      const json = JSON.stringify({ ...common, HttpUrl: url, Seconds: extra.seconds ?? 0 });
-      return { msgType: MSG_TYPE.voice, body: json, extendInfo: json };
-    }
-    case 'video': {
-      const json = JSON.stringify({
-        ...common, FileUrl: url, HttpUrl: url, ThumbUrl: '',
-        Width: String(extra.width ?? 0), Height: String(extra.height ?? 0), Duration: String(extra.seconds ?? 0),
-      });
-      return { msgType: MSG_TYPE.video, body: json, extendInfo: json };
-    }
-    default: {
-      const json = JSON.stringify({ ...common, HttpUrl: url });
-      return { msgType: MSG_TYPE.file, body: json, extendInfo: json };
-    }
-  }
-}
-
 /** the content key named in a download path of ours: /file/v2/download/<sha256>[.ext] */
 export const DOWNLOAD_KEY_RE = /\/file\/v[12]\/download\/([0-9a-f]{64})(?:\.[a-z0-9]{1,10})?/;
 
-/** msgTypes whose body points at one file (COMPAT: 30 is Startalk's ImageNew) */
-export const FILE_MSG_TYPES: ReadonlySet<number> = new Set<number>([...Object.values(MSG_TYPE), 30]);
-
 /**
- * The file a message body points at: the content key of our download path and, when the
- * body is Startalk's file JSON, its FILEID (a hint, never trusted on its own).
+ * The file a message body points at: the content key of our download path, when the
+ * message format says its type carries a file, and the format's file id hint (never
+ * trusted on its own).
  */
-export function fileRefOf(msgType: number, body: string): { sha256: string; fileId: string | null } | null {
-  if (!FILE_MSG_TYPES.has(msgType)) return null;
+export function fileRefOf(format: FileMessageFormat, msgType: number, body: string): { sha256: string; fileId: string | null } | null {
+  if (!format.carriesFile(msgType)) return null;
   const sha256 = DOWNLOAD_KEY_RE.exec(body)?.[1];
   if (!sha256) return null;
-  // COMPAT: Startalk clients put their own uuid in FILEID; only our numeric ids are a hint
-  const m = /"FILEID"\s*:\s*(?:"(\d{1,19})"|(\d{1,19})[,}\s])/.exec(body);
-  return { sha256, fileId: m ? (m[1] ?? m[2])! : null };
+  return { sha256, fileId: format.fileIdHint(body) };
 }

@@ -54,3 +54,28 @@ export interface FileStore {
   /** the file with this content that was sent in the conversation (preferring `preferId`, then the sender's) */
   sharedIn(sha256: string, conversationId: ConversationId, senderId: UserId, preferId: string | null): Promise<FileRecord | null>;
 }
+
+export interface FileMessageExtra {
+  seconds?: number | null;
+  width?: number | null;
+  height?: number | null;
+}
+
+export interface FileMessageContent {
+  msgType: number;
+  body: string;
+  extendInfo: string | null;
+}
+
+/**
+ * How a file travels as a message: the wire format of the clients (Startalk's lives in
+ * src/startalk/file-message.ts and is handed in by the composition root).
+ */
+export interface FileMessageFormat {
+  /** msgType, body and extendInfo of a message carrying `file`, downloadable at `url` */
+  build(file: FileRecord, url: string, extra?: FileMessageExtra): FileMessageContent;
+  /** true when messages of this type point at one file (by its URL in the body) */
+  carriesFile(msgType: number): boolean;
+  /** the file id a body names: a hint, never trusted on its own; null when none */
+  fileIdHint(body: string): string | null;
+}

@@ -6,9 +6,9 @@ import type { Readable } from 'node:stream';
 import type { User } from '../accounts/types.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import type { Message } from '../messages/types.js';
-import { extOf, fileRefOf, messageContent, sanitizeName, sign, signatureOk, sniffImage, SNIFF_BYTES } from './content.js';
+import { extOf, fileRefOf, sanitizeName, sign, signatureOk, sniffImage, SNIFF_BYTES } from './content.js';
 import { Meter, tooLarge } from './meter.js';
-import type { BlobStore, FileStore } from './ports.js';
+import type { BlobStore, FileMessageContent, FileMessageExtra, FileMessageFormat, FileStore } from './ports.js';
 import type { ByteRange, FileKind, FileRecord, PresignedUpload } from './types.js';
 
 export interface FileOptions {
@@ -23,6 +23,8 @@ export interface FileOptions {
   urlSecret: Buffer;
   /** absolute base for URLs put in message bodies (PUBLIC_URL); unset: relative paths */
   publicBase?: string;
+  /** the clients' file-message format (Startalk's, from the composition root) */
+  messageFormat: FileMessageFormat;
 }
 
 const TYPE_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
@@ -179,13 +181,13 @@ export class FileService {
    * for other messages.
    */
   beforeSend(m: Pick<Message, 'conversationId' | 'senderId' | 'msgType' | 'body'>): Promise<void> | null {
-    const ref = fileRefOf(m.msgType, m.body);
+    const ref = fileRefOf(this.opts.messageFormat, m.msgType, m.body);
     return ref ? this.store.share(ref.sha256, m.conversationId, m.senderId, ref.fileId) : null;
   }
 
   /** The file a message carries, as shared with its conversation (callers show it to those who see the message). */
   async ofMessage(m: Pick<Message, 'conversationId' | 'senderId' | 'msgType' | 'body'>): Promise<FileRecord | null> {
-    const ref = fileRefOf(m.msgType, m.body);
+    const ref = fileRefOf(this.opts.messageFormat, m.msgType, m.body);
     return ref ? this.store.sharedIn(ref.sha256, m.conversationId, m.senderId, ref.fileId) : null;
   }
 
@@ -222,11 +224,11 @@ export class FileService {
   }
 
   /** body/msgType of a message carrying this file (callers got it through byId: the sender may see it) */
-  messageFor(viewer: User, file: FileRecord, extra: { seconds?: number | null; width?: number | null; height?: number | null } = {}) {
+  messageFor(viewer: User, file: FileRecord, extra: FileMessageExtra = {}): FileMessageContent {
     if (file.status !== 'ready') throw badInput('the upload is not complete');
     if (file.kind === 'avatar') throw badInput('avatars are not sent as messages');
     void viewer;
-    return messageContent(file, this.downloadPath(file), extra);
+    return this.opts.messageFormat.build(file, this.downloadPath(file), extra);
   }
 
   private base(): string {

@@ -1,6 +1,6 @@
-// Session keys for Startalk clients: issued at session start, dead with the session, and
-// the q_ckey check of the legacy HTTP API (../shared/startalk/PROTOCOL.md §3.3).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// Per-session keys: issued at session start, dead with the session. What a client proves
+// with one (Startalk's q_ckey) is the edge's business: it passes the test to anyLive.
+import { randomBytes } from 'node:crypto';
 import type { UserId } from '../accounts/types.js';
 import type { SessionKeyStore } from './ports.js';
 
@@ -23,13 +23,9 @@ export class SessionKeyService {
     return this.store.remove(userId, key);
   }
 
-  /** COMPAT: q_ckey's k = UPPER(md5(key + t)) for some live key of the user; t is not checked for freshness by Startalk. */
-  async check(userId: UserId, k: string, t: string): Promise<boolean> {
-    const want = Buffer.from(k.toUpperCase());
-    for (const key of await this.store.list(userId)) {
-      const got = Buffer.from(createHash('md5').update(key + t).digest('hex').toUpperCase());
-      if (got.length === want.length && timingSafeEqual(got, want)) return true;
-    }
+  /** True when some live key of the user passes `test` (e.g. Startalk's q_ckey proof, src/startalk/ckey.ts). */
+  async anyLive(userId: UserId, test: (key: string) => boolean): Promise<boolean> {
+    for (const key of await this.store.list(userId)) if (test(key)) return true;
     return false;
   }
 }

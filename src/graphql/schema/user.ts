@@ -1,6 +1,7 @@
 // User type, the viewer, sign-in and account administration.
 import type { User } from '../../core/accounts/types.js';
 import { builder, principal, viewer } from '../builder.js';
+import { userJid } from '../../startalk/address.js';
 
 export const UserRef = builder.objectRef<User>('User').implement({
   description: 'An account. Its address is username@domain (Startalk: user_id@host).',
@@ -8,7 +9,7 @@ export const UserRef = builder.objectRef<User>('User').implement({
     id: t.exposeID('id'),
     username: t.exposeString('username'),
     domain: t.exposeString('domain'),
-    jid: t.string({ description: 'XMPP bare JID', resolve: (u) => `${u.username}@${u.domain}` }),
+    jid: t.string({ description: 'XMPP bare JID', resolve: (u) => userJid(u) }),
     displayName: t.exposeString('displayName'),
     pinyin: t.exposeString('pinyin', { nullable: true }),
     department: t.exposeString('department', { nullable: true }),

@@ -1,7 +1,7 @@
 // Startalk's RSA password forms (../shared/startalk/PROTOCOL.md §3.1, §3.2): the SASL PLAIN
 // password may be base64(RSA_PKCS1v15(publicKey, JSON {"p","u","a","d"[,"mk"]})), and the
-// token login (qtlogin) sends base64(RSA(publicKey, <plain password>)). Used by the bridge
-// and the legacy HTTP edge alike.
+// token login (qtlogin) sends base64(RSA(publicKey, <plain password>)). The key is loaded once
+// by the composition root (src/server/app.ts) and handed to the bridge and the legacy edge.
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
