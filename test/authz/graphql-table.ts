@@ -410,7 +410,9 @@ export const GRAPHQL_CASES: Case[] = [
       const stop = client.subscribe({ query: 'subscription{ events { cursor } }' }, { next: () => {}, error: () => {}, complete: () => {} });
       await new Promise((r) => setTimeout(r, 150));
       stop();
-      await client.dispose();
+      // the cell may be over and a `last` cell (changePassword) may already have revoked this
+      // token: the socket then closes with 4403 and dispose() rejects; that is not this cell's concern
+      await Promise.resolve(client.dispose()).catch(() => {});
     },
   },
 ];
