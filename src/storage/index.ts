@@ -2,22 +2,11 @@
 import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import type { AccountStore } from '../core/accounts/ports.js';
-import type { Bus, EventLog } from '../core/events/ports.js';
-import type { GroupStore } from '../core/groups/ports.js';
-import type { MessageStore } from '../core/messages/ports.js';
-import type { SyncStore } from '../core/sync/ports.js';
-import type { ClientConfigStore } from '../core/client-config/ports.js';
-import type { PushGateway, PushStore } from '../core/push/ports.js';
-import type { PresenceStore } from '../core/presence/ports.js';
-import type { ApiKeyStore } from '../core/admin/ports.js';
-import type { IntegrationStore, WebhookSender } from '../core/integration/ports.js';
+import type { CorePorts } from '../core/index.js';
 import { PUBLIC_ONLY, type DestinationPolicy } from '../core/integration/destination.js';
 import { PgApiKeyStore } from './postgres/api-keys.js';
 import { PgIntegrationStore } from './postgres/integration.js';
 import { createHttpWebhookSender } from './webhook-sender/http.js';
-import type { SessionKeyStore } from '../core/keys/ports.js';
-import type { SearchIndex } from '../core/search/ports.js';
 import { MeiliSearchIndex } from './meili/search.js';
 import { PgSearchIndex } from './postgres/search.js';
 import { createSearchSource } from './postgres/search-source.js';
@@ -39,7 +28,7 @@ import { createHttpPushGateway } from './push-gateway/http.js';
 import { migrate } from './postgres/migrate.js';
 import { StreamWriter } from './postgres/stream-writer.js';
 import { createRedisBus } from './redis/bus.js';
-import type { BlobStore, FileStore } from '../core/files/ports.js';
+import type { BlobStore } from '../core/files/ports.js';
 import { createLocalBlobStore } from './files/local.js';
 import { createS3BlobStore } from './files/s3.js';
 import { loadUrlSecret } from './files/secret.js';
@@ -82,26 +71,10 @@ export interface StorageConfig {
   log: { info: (msg: string) => void; error: (obj: unknown, msg: string) => void };
 }
 
-export interface Storage {
-  accounts: AccountStore;
-  messages: MessageStore;
-  groups: GroupStore;
-  events: EventLog;
-  bus: Bus;
-  presence: PresenceStore;
-  sessionKeys: SessionKeyStore;
-  search: SearchIndex;
-  sync: SyncStore;
-  clientConfig: ClientConfigStore;
-  push: PushStore;
-  pushGateway?: PushGateway;
-  files: FileStore;
-  blobs: BlobStore;
+/** The core's ports, and what only the composition root needs besides. */
+export interface Storage extends CorePorts {
   /** HMAC key of the file URLs our server signs */
   filesUrlSecret: Buffer;
-  apiKeys: ApiKeyStore;
-  integration: IntegrationStore;
-  webhookSender: WebhookSender;
   writer: StreamWriter;
   /** database reachable and bus connected */
   ready(): Promise<boolean>;
