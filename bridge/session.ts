@@ -1,6 +1,6 @@
 // One XMPP session, whatever the transport (xmpp.js Connection / Tinode Session): stream
 // negotiation state, the bound JID, and the outbound side. Modules decide what stanzas
-// mean; transports only carry bytes. The session never touches storage.
+// mean; transports carry stanzas (Transport below). The session never touches storage.
 import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
