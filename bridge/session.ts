@@ -1,6 +1,6 @@
 // One XMPP session, whatever the transport (xmpp.js Connection / Tinode Session): stream
 // negotiation state, the bound JID, and the outbound side. Modules decide what stanzas
-// mean; transports only carry bytes. The session never touches storage.
+// mean; transports carry stanzas (Transport below). The session never touches storage.
 import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
@@ -12,19 +12,18 @@ import { el, NS } from './xml.js';
 /** stanzas received but not yet processed, per session */
 const MAX_PENDING = 1000;
 
+/**
+ * What every transport implements, at the stanza level: modules and the session never know
+ * which one they run on. The XML transports share their framing (transports/xml-stream.ts);
+ * Startalk's protobuf transport turns stanzas into frames itself (transports/pb).
+ */
 export interface Transport {
-  /** writes serialized XML (one stanza per call: WebSocket frames carry one each) */
-  write(xml: string): void;
-  /** a transport that carries no XML (Startalk's protobuf), or frames each stanza (WebSocket), takes the stanza itself */
-  send?(stanza: Element): void;
-  /** ends the stream in the transport's own way (protobuf: StreamEnd) instead of <stream:error> */
-  end?(condition: string, text?: string): void;
-  /** Startalk protobuf: the session's HTTP key comes with the bind result (PROTOCOL.md §2.3 step 7) */
-  keyWithBind?: boolean;
-  /** the stream header: <stream:stream> on TCP, <open/> on WebSocket */
-  header(id: string, domain: string): string;
-  /** the stream end: </stream:stream> on TCP, <close/> on WebSocket */
-  footer(): string;
+  /** starts the server's side of the stream: <stream:stream> on TCP, <open/> on WebSocket, nothing on protobuf */
+  open(streamId: string, domain: string): void;
+  /** one stanza toward the client */
+  send(stanza: Element): void;
+  /** ends the stream with an error (RFC 6120 §4.9): <stream:error/> and the stream end, or protobuf's StreamEnd */
+  end(condition: string, text?: string): void;
   /** a new stream starts after SASL success (RFC 6120 §6.4.6): reset the parser */
   restart(): void;
   close(): void;
@@ -124,7 +123,7 @@ export class Session {
 
   private header(): void {
     this.headerSent = true;
-    this.transport.write(this.transport.header(this.streamId, this.ctx.domain));
+    this.transport.open(this.streamId, this.ctx.domain);
   }
 
   /**
@@ -151,8 +150,7 @@ export class Session {
 
   send(stanza: Element): void {
     if (this.closed) return;
-    if (this.transport.send) this.transport.send(stanza);
-    else this.transport.write(stanza.toString());
+    this.transport.send(stanza);
   }
 
   /** Stops taking stanzas; resolves once those already taken have been processed. */
@@ -164,15 +162,8 @@ export class Session {
   /** Ends the stream with a stream error (RFC 6120 §4.9). */
   streamError(condition: string, text?: string): void {
     if (this.closed) return;
-    if (this.transport.end) {
-      this.transport.end(condition, text);
-      return this.close();
-    }
     if (!this.headerSent) this.header(); // RFC 6120 §4.9.1.1: the error needs a stream to live in
-    const err = el('stream:error', { 'xmlns:stream': NS.stream }, el(condition, { xmlns: NS.streams }));
-    if (text) err.cnode(el('text', { xmlns: NS.streams }, text));
-    this.transport.write(err.toString());
-    this.transport.write(this.transport.footer());
+    this.transport.end(condition, text);
     this.close();
   }
 

@@ -4,7 +4,6 @@ import type { Element } from 'ltx';
 import type { Module } from '../router.js';
 import { el, NS, result, stanzaError } from '../xml.js';
 import { startDelivery } from './delivery.js';
-import { navVersionNotify } from './session-key.js';
 
 const MAX_SESSIONS_PER_USER = 10;
 const RESOURCE_RE = /^[^\s/@]{1,256}$/;
@@ -43,14 +42,8 @@ export function bind(): Module {
         replacing?.streamError('conflict', 'replaced by a new session with the same resource');
         session.onClose(() => sessions.remove(session));
         const bound = el('bind', { xmlns: NS.bind }, el('jid', {}, session.jid));
-        const pb = !!session.transport.keyWithBind;
-        if (pb) {
-          // COMPAT: Startalk's protobuf clients get the key with the bind result (PROTOCOL.md §2.3 step 7)
-          bound.attrs.time_value = String(Math.floor(Date.now() / 1000));
-          bound.attrs.key_value = key;
-        }
+        // COMPAT: protobuf clients get the key with this result, then the navigation version (transports/pb/bind-result.ts)
         session.send(result(iq, bound));
-        if (pb) session.send(navVersionNotify(session)); // §2.3 step 8
         startDelivery(session);
         return true;
       },

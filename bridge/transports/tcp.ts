@@ -6,7 +6,9 @@ import { Session, type BridgeContext } from '../session.js';
 import { StreamParser } from '../stream/parser.js';
 import { el, NS } from '../xml.js';
 import type { ConnectionLimiter } from '../../src/core/connection-limit.js';
+import { batchedWriter } from './batch.js';
 import { ConnectionDeadline, type DeadlineOptions } from './deadline.js';
+import { xmlStream } from './xml-stream.js';
 
 export interface TcpOptions {
   maxStanzaBytes: number;
@@ -29,28 +31,18 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
   raw.setNoDelay(true);
   let parser: StreamParser;
   // Stanzas written in one tick go out in one writev (cork until the next tick).
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  const session = new Session({
-    write: (xml) => {
-      if (socket.destroyed) return;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
-      socket.write(xml);
-    },
+  const out = batchedWriter(() => socket);
+  const transport = xmlStream({
+    write: (xml) => out.write(xml),
     restart: () => (parser = newParser()),
+    close: () => endSocket(socket),
+  }, {
     header: (id, domain) =>
       `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}' ` +
       `id='${id}' from='${domain}' version='1.0' xml:lang='en'>`,
-    footer: () => '</stream:stream>',
-    close: () => endSocket(socket),
-  }, ctx, { loopback: isLoopback(raw.remoteAddress), canStartTls: !!opts.tls });
+    footer: '</stream:stream>',
+  });
+  const session = new Session(transport, ctx, { loopback: isLoopback(raw.remoteAddress), canStartTls: !!opts.tls });
   const deadline = new ConnectionDeadline(session, opts.deadline);
   const newParser = () => {
     const p = new StreamParser(opts.maxStanzaBytes, 'tcp');
@@ -60,7 +52,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
       session.handle(stanza).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'xmpp stanza handler failed'));
     });
     p.on('close', () => {
-      socket.write('</stream:stream>');
+      transport.footer();
       session.close();
     });
     p.on('error', (condition, text) => session.streamError(condition, text));
@@ -79,7 +71,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: TcpOptions): void {
   const startTls = () => {
     if (!opts.tls || session.secure || session.user) return session.streamError('policy-violation', 'STARTTLS not possible now');
     session.send(el('proceed', { xmlns: NS.tls }));
-    if (corked) uncork(); // <proceed/> must leave in clear before TLS takes the socket
+    out.flush(); // <proceed/> must leave in clear before TLS takes the socket
     raw.removeAllListeners('data');
     const secure = new TLSSocket(raw, { isServer: true, secureContext: opts.tls });
     socket = secure;

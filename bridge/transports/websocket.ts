@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { Session, type BridgeContext } from '../session.js';
 import { StreamParser } from '../stream/parser.js';
 import { ConnectionDeadline, type DeadlineOptions } from './deadline.js';
+import { xmlStream } from './xml-stream.js';
 
 const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 const CLIENT = 'jabber:client';
@@ -25,21 +26,21 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
   wss.on('connection', (ws, req: IncomingMessage) => {
     if (wss.clients.size > opts.maxConnections) return ws.close(1013, 'too many connections');
     let parser: StreamParser;
-    const write = (xml: string) => ws.readyState === ws.OPEN && ws.send(xml);
-    const session = new Session({
-      write,
+    const transport = xmlStream({
+      write: (xml) => ws.readyState === ws.OPEN && ws.send(xml),
+      restart: () => (parser = newParser()),
+      close: () => ws.close(1000),
+    }, {
+      header: (id, domain) => `<open xmlns='${FRAMING}' id='${id}' from='${domain}' version='1.0' xml:lang='en'/>`,
+      footer: `<close xmlns='${FRAMING}'/>`,
       // RFC 7395 §3.3.3: a frame is a document of its own, so each stanza names jabber:client.
       // COMPAT: Startalk's ejabberd_http_ws adds it to every stanza without an xmlns, and the web
       // SDK tells member presences apart by it (analysisPresece: case 'jabber:client').
-      send: (stanza) => {
+      prepare: (stanza) => {
         if (!stanza.attrs.xmlns && !stanza.name.startsWith('stream:')) stanza.attrs.xmlns = CLIENT;
-        write(stanza.toString());
       },
-      restart: () => (parser = newParser()),
-      header: (id, domain) => `<open xmlns='${FRAMING}' id='${id}' from='${domain}' version='1.0' xml:lang='en'/>`,
-      footer: () => `<close xmlns='${FRAMING}'/>`,
-      close: () => ws.close(1000),
-    }, ctx, {
+    });
+    const session = new Session(transport, ctx, {
       loopback: /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? ''),
       // TLS is the HTTP front's job (wss://); a plain ws:// link counts as unencrypted
       secure: 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted,
@@ -50,7 +51,7 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
       p.on('open', () => session.open());
       p.on('stanza', (el) => void session.handle(el).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'xmpp stanza handler failed')));
       p.on('close', () => {
-        session.transport.write(session.transport.footer());
+        transport.footer();
         session.close();
       });
       p.on('error', (condition, text) => session.streamError(condition, text));

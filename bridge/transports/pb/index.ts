@@ -5,11 +5,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Element } from 'ltx';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { Session, type BridgeContext } from '../../session.js';
+import { keyedBindResult, navVersionNotify } from './bind-result.js';
 import { PbCodec } from './codec.js';
 import { decodeFrame, encodeFrame, FrameReader } from './frame.js';
 import { proceedTls, streamEndFor, welcome } from './handshake.js';
 import { SIGNAL, type ProtoMessage } from './schema.js';
 import type { ConnectionLimiter } from '../../../src/core/connection-limit.js';
+import { batchedWriter } from '../batch.js';
 import { ConnectionDeadline, type DeadlineOptions } from '../deadline.js';
 import { endSocket } from '../tcp.js';
 
@@ -36,32 +38,22 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
   raw.setNoDelay(true);
   const codec = new PbCodec(ctx.domain);
   // Frames written in one tick leave in one writev (cork until the next tick), as on XMPP/TCP.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
+  const out = batchedWriter(() => socket);
+  const write = (pm: ProtoMessage) => out.write(encodeFrame(pm));
+  const encode = (stanza: Element) => {
+    const pm = codec.outbound(stanza);
+    if (pm) write(pm);
   };
-  const write = (pm: ProtoMessage) => {
-    if (socket.destroyed) return;
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    socket.write(encodeFrame(pm));
-  };
-  const session = new Session({
-    write: () => {}, // no XML on this transport: stanzas go through send()
+  const session: Session = new Session({
+    open: () => {}, // COMPAT: the Welcome exchange (§2.3) stands for the stream header
     send: (stanza) => {
-      const pm = codec.outbound(stanza);
-      if (pm) write(pm);
+      const bound = keyedBindResult(stanza, session);
+      encode(bound ?? stanza);
+      if (bound) encode(navVersionNotify(session)); // §2.3 step 8
     },
     end: (condition, text) => write(streamEndFor(condition, text)),
-    header: () => '',
-    footer: () => '',
     restart: () => {}, // COMPAT: no stream restart after the auth success (§2.3 step 5)
     close: () => endSocket(socket),
-    keyWithBind: true,
   }, ctx, { loopback: isLoopback(raw.remoteAddress), canStartTls: !!opts.tls });
   const deadline = new ConnectionDeadline(session, opts.deadline);
   let reader = new FrameReader(opts.maxStanzaBytes);
@@ -124,7 +116,7 @@ function accept(raw: Socket, ctx: BridgeContext, opts: PbOptions): void {
   const startTls = () => {
     if (!opts.tls || session.secure || session.user) return session.streamError('policy-violation', 'StartTLS not possible now');
     write(proceedTls());
-    if (corked) uncork(); // ProceedTLS must leave in clear before TLS takes the socket
+    out.flush(); // ProceedTLS must leave in clear before TLS takes the socket
     raw.removeAllListeners('data');
     const secure = new TLSSocket(raw, { isServer: true, secureContext: opts.tls });
     socket = secure;
