@@ -17,7 +17,18 @@ export interface WebSocketOptions {
   deadline: DeadlineOptions;
 }
 
+/** What the HTTP front knows of the client: its address and whether its link is encrypted. */
+export interface WebSocketLink {
+  /** the client's address (behind a trusted proxy, the one the proxy forwarded) */
+  address: string;
+  /** TLS up to us or up to a trusted proxy (X-Forwarded-Proto: https) */
+  secure: boolean;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
 export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOptions) {
+  const links = new WeakMap<IncomingMessage, WebSocketLink>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: opts.maxStanzaBytes,
@@ -40,11 +51,14 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
         if (!stanza.attrs.xmlns && !stanza.name.startsWith('stream:')) stanza.attrs.xmlns = CLIENT;
       },
     });
-    const session = new Session(transport, ctx, {
-      loopback: /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? ''),
-      // TLS is the HTTP front's job (wss://); a plain ws:// link counts as unencrypted
+    // Behind a reverse proxy on the same machine every peer address is loopback: the front
+    // says who the client is, so XMPP_PLAIN=loopback does not let every client send plain passwords.
+    const link = links.get(req) ?? {
+      address: req.socket.remoteAddress ?? '',
       secure: 'encrypted' in req.socket && !!(req.socket as { encrypted?: boolean }).encrypted,
-    });
+    };
+    // TLS is the HTTP front's job (wss://); a plain ws:// link counts as unencrypted
+    const session = new Session(transport, ctx, { loopback: LOOPBACK.test(link.address), secure: link.secure });
     const deadline = new ConnectionDeadline(session, opts.deadline);
     const newParser = () => {
       const p = new StreamParser(opts.maxStanzaBytes, 'websocket');
@@ -71,7 +85,8 @@ export function createWebSocketTransport(ctx: BridgeContext, opts: WebSocketOpti
   });
   return {
     wss,
-    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, link?: WebSocketLink) {
+      if (link) links.set(req, link);
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
   };

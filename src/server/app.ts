@@ -185,10 +185,11 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
     const xmpp = path === '/websocket' && config.xmppPort !== null;
     if (path !== '/graphql' && !xmpp) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     // behind a proxy listed in TRUST_PROXY, the client's address is the one it forwarded
-    const release = connections.acquire(nav.trustProxy ? proxyaddr(req, nav.trustProxy) : req.socket.remoteAddress);
+    const address = nav.trustProxy ? proxyaddr(req, nav.trustProxy) : req.socket.remoteAddress ?? '';
+    const release = connections.acquire(address);
     if (!release) return void socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     socket.once('close', release);
-    if (xmpp) bridge.upgrade(req, socket, head);
+    if (xmpp) bridge.upgrade(req, socket, head, { address, secure: linkIsEncrypted(req, nav.trustProxy) });
     else ws.upgrade(req, socket, head);
   });
 
@@ -252,6 +253,13 @@ async function assemble(config: Config, logger: Logger, storage: Storage, nodeId
 }
 
 /** TRUST_PROXY as a predicate on (peer address, hops from us), as proxy-addr and Express use it. */
+/** TLS up to us, or up to a trusted proxy that says so (X-Forwarded-Proto: https). */
+function linkIsEncrypted(req: IncomingMessage, trusted?: (addr: string, hop: number) => boolean): boolean {
+  if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+  if (!trusted?.(req.socket.remoteAddress ?? '', 0)) return false;
+  return String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() === 'https';
+}
+
 function trustProxy(t: Config['trustProxy']): ((addr: string, hop: number) => boolean) | undefined {
   if (!t) return undefined;
   if ('hops' in t) return (_addr, hop) => hop < t.hops;
