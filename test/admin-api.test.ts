@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyCryHash } from '../src/core/accounts/passwords.js';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
 import { socketLogin } from './helpers/legacy-client.js';
 
 let t: TestApp;
@@ -125,8 +126,7 @@ describe('sessions, groups, messages', () => {
     expect(sub.done).toBe(false);
     expect(code(await t.gql('mutation{ kickUser(user:"carol"){ username } }', {}, readKey))).toBe('FORBIDDEN');
     expect((await t.ok('mutation{ kickUser(user:"carol"){ username } }', {}, allKey)).kickUser.username).toBe('carol');
-    const end = Date.now() + 5000;
-    while (!sub.done && Date.now() < end) await sleep(25);
+    await eventually(() => sub.done, { timeoutMs: 10_000, what: "the kicked user's subscription to end" });
     expect(sub.done).toBe(true);
     await xmpp.waitFor(/<stream:error[\s>][\s\S]*session ended/);
     await xmpp.close();

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
 
 const MAX_ATTEMPTS = 8;
 let t: TestApp;
@@ -23,13 +24,8 @@ const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?
 const send = (from: string, to: string, body: string) =>
   t.ok('mutation($t:String!,$b:String!){ sendMessage(input:{to:$t, body:$b}){ id msgId } }', { t: to, b: body }, users[from]!.token);
 
-async function until(pred: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition') {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const until = (pred: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition') =>
+  eventually(pred, { timeoutMs: ms, intervalMs: 25, what });
 
 function listen(): Promise<void> {
   server = createServer((req, res) => {
