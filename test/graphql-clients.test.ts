@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/server/config.js';
 import { buildApp, type App } from '../src/server/app.js';
 import { ADMIN_PASSWORD, createDatabase, dropDatabase, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
 
 const SEND = 'mutation($i:SendMessageInput!){ sendMessage(input:$i){ id } }';
 const EVENTS = 'subscription { events { cursor ... on MessageAddedEvent { message { body } } } }';
@@ -36,11 +37,9 @@ function subscribeWithHeaders(c: Client, query: string, headers: Record<string, 
   return { items, errors, get done() { return done; } };
 }
 
-async function until(cond: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-  return cond();
-}
+/** waits up to `ms` for `cond`, and says whether it held (some callers only wait, others assert) */
+const until = (cond: () => boolean, ms = 10_000) =>
+  eventually(cond, { timeoutMs: ms, intervalMs: 25 }).then(() => true, () => false);
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
