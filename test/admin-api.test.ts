@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyCryHash } from '../src/core/accounts/passwords.js';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users as createUsers } from './helpers/users.js';
 import { eventually } from './helpers/wait.js';
 import { socketLogin } from './helpers/legacy-client.js';
 
@@ -19,7 +20,7 @@ const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?
 
 beforeAll(async () => {
   t = await startTestApp({ SEND_RATE_PER_SEC: '0', XMPP_PORT: '0' });
-  for (const u of ['alice', 'bob', 'carol']) users[u] = await t.createUser(u);
+  Object.assign(users, await createUsers(t, 'alice', 'bob', 'carol'));
   readKey = (await createKey('reader', ['USERS_READ'])).secret;
   allKey = (await createKey('ops', ['USERS_WRITE', 'GROUPS_WRITE', 'MESSAGES_SEND', 'MESSAGES_READ', 'SESSIONS_KICK', 'USERS_READ'])).secret;
 });

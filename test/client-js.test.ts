@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createStartalkClient, type StartalkEvent } from '../clients/js/src/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { eventually } from './helpers/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({ SEND_RATE_PER_SEC: '0' });
-  await t.createUser('alice');
-  await t.createUser('bob');
+  await users(t, 'alice', 'bob');
 });
 afterAll(() => t?.close());
 

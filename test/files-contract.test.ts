@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { eventually } from './helpers/wait.js';
 import { ckeyCookie, fakePng, md5, sha256, startStore, type StoreUnderTest } from './helpers/files.js';
 
@@ -28,8 +29,7 @@ describe.each(STORES)('files on %s', (storeName) => {
     store = await startStore(storeName);
     t = await startTestApp({ ...store.env, ...LIMITS, SEND_RATE_PER_SEC: '0' });
     base = t.url.replace(/\/graphql$/, '');
-    alice = await t.createUser('alice');
-    bob = await t.createUser('bob');
+    ({ alice, bob } = await users(t, 'alice', 'bob'));
   });
   afterAll(async () => {
     await t?.close();

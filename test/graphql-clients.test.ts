@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/server/config.js';
 import { buildApp, type App } from '../src/server/app.js';
 import { ADMIN_PASSWORD, createDatabase, dropDatabase, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { eventually } from './helpers/wait.js';
 
 const SEND = 'mutation($i:SendMessageInput!){ sendMessage(input:$i){ id } }';
@@ -51,8 +52,7 @@ describe('GraphQL for client developers (development defaults)', () => {
   let bob: { id: string; token: string; username: string };
   beforeAll(async () => {
     t = await startTestApp({ SEND_RATE_PER_SEC: '0', MAX_QUERY_COST: '20' });
-    alice = await t.createUser('alice');
-    bob = await t.createUser('bob');
+    ({ alice, bob } = await users(t, 'alice', 'bob'));
   });
   afterAll(() => t?.close());
 

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users as createUsers } from './helpers/users.js';
 import { eventually } from './helpers/wait.js';
 import { legacyCall, qckey, socketLogin } from './helpers/legacy-client.js';
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
     PUSH_GATEWAY_URL: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/push`, PUSH_GATEWAY_SECRET: SECRET,
     PUSH_RETRY_BASE_MS: '100', PUSH_POLL_MS: '50', SEND_RATE_PER_SEC: '0', XMPP_PORT: '0',
   });
-  for (const u of ['lena', 'marc', 'nina', 'pia']) users[u] = await t.createUser(u);
+  Object.assign(users, await createUsers(t, 'lena', 'marc', 'nina', 'pia'));
 });
 afterAll(async () => {
   await t?.close();

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users as createUsers } from './helpers/users.js';
 import { eventually } from './helpers/wait.js';
 
 const MAX_ATTEMPTS = 8;
@@ -64,7 +65,7 @@ beforeAll(async () => {
     SEND_RATE_PER_SEC: '0', XMPP_PORT: 'off', WEBHOOK_POLL_MS: '50', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '300',
     WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_ALLOW_HOSTS: '127.0.0.1', // the receivers here are local
   });
-  for (const u of ['ana', 'ben', 'cy']) users[u] = await t.createUser(u);
+  Object.assign(users, await createUsers(t, 'ana', 'ben', 'cy'));
   key = (await t.ok('mutation{ createApiKey(name:"integrator", scopes:[EVENTS_READ, WEBHOOKS_WRITE]){ secret } }', {}, t.adminToken)).createApiKey.secret;
 });
 afterAll(async () => {
