@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacyCryHash } from '../src/core/accounts/passwords.js';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users as createUsers } from './helpers/users.js';
+import { eventually } from './helpers/wait.js';
 import { socketLogin } from './helpers/legacy-client.js';
 
 let t: TestApp;
@@ -18,7 +20,7 @@ const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?
 
 beforeAll(async () => {
   t = await startTestApp({ SEND_RATE_PER_SEC: '0', XMPP_PORT: '0' });
-  for (const u of ['alice', 'bob', 'carol']) users[u] = await t.createUser(u);
+  Object.assign(users, await createUsers(t, 'alice', 'bob', 'carol'));
   readKey = (await createKey('reader', ['USERS_READ'])).secret;
   allKey = (await createKey('ops', ['USERS_WRITE', 'GROUPS_WRITE', 'MESSAGES_SEND', 'MESSAGES_READ', 'SESSIONS_KICK', 'USERS_READ'])).secret;
 });
@@ -125,8 +127,7 @@ describe('sessions, groups, messages', () => {
     expect(sub.done).toBe(false);
     expect(code(await t.gql('mutation{ kickUser(user:"carol"){ username } }', {}, readKey))).toBe('FORBIDDEN');
     expect((await t.ok('mutation{ kickUser(user:"carol"){ username } }', {}, allKey)).kickUser.username).toBe('carol');
-    const end = Date.now() + 5000;
-    while (!sub.done && Date.now() < end) await sleep(25);
+    await eventually(() => sub.done, { timeoutMs: 10_000, what: "the kicked user's subscription to end" });
     expect(sub.done).toBe(true);
     await xmpp.waitFor(/<stream:error[\s>][\s\S]*session ended/);
     await xmpp.close();

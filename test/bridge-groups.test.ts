@@ -4,6 +4,7 @@
 import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
 import { xmppLogin, type Stanza, type XmppClient } from './helpers/xmpp.js';
 
 let t: TestApp;
@@ -143,8 +144,7 @@ describe('Startalk group chat over XMPP', () => {
     expect(await unread()).toBe(2);
     await bob.c.send(xml('message', { type: 'readmark', read_type: '2', to: 'bob@localhost' },
       xml('body', {}, JSON.stringify([{ id: ROOM, domain: 'conference.localhost', t: Date.now() }]))));
-    const until = Date.now() + 5000;
-    while ((await unread()) !== 0 && Date.now() < until) await sleep(50);
+    await eventually(async () => (await unread()) === 0, { timeoutMs: 10_000, intervalMs: 50, what: 'the group readmark to clear unread' });
     expect(await unread()).toBe(0);
   });
 

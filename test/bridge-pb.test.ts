@@ -7,12 +7,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { client, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, FrameReader } from '../bridge/transports/pb/frame.js';
 import { teaDecrypt, teaEncrypt } from '../bridge/transports/pb/tea.js';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
 import { frame, hv, PbClient, pbLogin, protoMessage, rsaPassword, tea, type Frame } from './helpers/pb-client.js';
+import { eventually } from './helpers/wait.js';
+import { xmppLogin } from './helpers/xmpp.js';
 import { ckeyMatches } from '../src/startalk/ckey.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/[\s|]/g, ''), 'hex');
@@ -77,27 +79,10 @@ async function login(user: string, password = 'password-123', o: Parameters<type
   return l;
 }
 
-async function xmppLogin(username: string, resource: string) {
-  const c = client({
-    service: `xmpp://127.0.0.1:${xmppPort}`, domain: 'localhost', resource,
-    credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username, password: 'password-123' }, 'PLAIN'),
-  });
-  const stanzas: any[] = [];
-  c.on('stanza', (s: any) => stanzas.push(s));
-  c.on('error', () => {});
-  await c.start();
-  xmppClients.push(c);
-  await c.send(xml('presence', {}, xml('priority', {}, '5')));
-  const waitFor = async (pred: (s: any) => boolean) => {
-    const until = Date.now() + 5000;
-    while (Date.now() < until) {
-      const hit = stanzas.find(pred);
-      if (hit) return hit;
-      await sleep(20);
-    }
-    throw new Error('timed out waiting for a stanza');
-  };
-  return { c, waitFor };
+async function loginXmpp(username: string, resource: string) {
+  const x = await xmppLogin(xmppPort, username, resource);
+  xmppClients.push(x.c);
+  return x;
 }
 
 const isChat = (body: string) => (f: Frame) => f.signalType === 6 && f.m.body?.value === body;
@@ -185,7 +170,7 @@ describe('PB chat', () => {
     expect(got.m.receivedTime).toBeGreaterThan(0);
 
     // XML -> PB and PB -> XML
-    const x = await xmppLogin('xavi', 'desk');
+    const x = await loginXmpp('xavi', 'desk');
     await sleep(100);
     await x.c.send(xml('message', { type: 'chat', to: 'paula@localhost' }, xml('body', { id: 'x-to-pb', msgType: '1' }, 'from xml')));
     const fromXml = await p.c.waitFor(isChat('from xml'));
@@ -215,12 +200,10 @@ describe('PB chat', () => {
     const gSub = collect(t.ws(gToken), `subscription { events { __typename
       ... on MessageStateEvent { msgIds state } ... on MessageRecalledEvent { msgId } ... on TypingEvent { user { username } } } }`);
     await sleep(200);
-    const others = async (n: number) => {
-      const until = Date.now() + 5000;
-      let got: any[] = [];
-      while ((got = gSub.items.filter((e) => e.events.__typename && e.events.__typename !== 'MessageAddedEvent')).length < n && Date.now() < until) await sleep(20);
-      return got.map((e) => e.events);
-    };
+    const others = (n: number) => eventually(() => {
+      const got = gSub.items.filter((e) => e.events.__typename && e.events.__typename !== 'MessageAddedEvent');
+      return got.length >= n ? got.map((e) => e.events) : undefined;
+    }, { timeoutMs: 10_000, what: `${n} events other than MessageAddedEvent` });
     await t.ok('mutation { sendMessage(input:{to:"pete", body:"read me", msgId:"pb-rm-1"}) { id } }', {}, gToken);
     await p.c.waitFor(isChat('read me'));
     p.c.message(13, 'gina@localhost', { messageId: 'mark-1', body: { value: JSON.stringify([{ id: 'pb-rm-1' }]), headers: [{ definedKey: 5, value: '4' }] } });
@@ -254,7 +237,7 @@ describe('PB groups (the XML group handlers of §5, reached through the codec)',
     const room = 'c0ffee00000000000000000000000001@conference.localhost';
     const owner = await login('paula', 'password-123', { resource: 'V[1]_P[iOS]_ID[grp-owner]' });
     const member = await login('pete', 'password-123', { resource: 'V[1]_P[Android]_ID[grp-member]' });
-    const x = await xmppLogin('gina', 'grp');
+    const x = await loginXmpp('gina', 'grp');
     expect((await owner.c.iq(2, { value: room })).m).toMatchObject({ definedKey: 80, value: 'create_muc', body: { value: 'success' } });
     const inv = await owner.c.iq('MUC_INVITE_V2', { bodys: [
       { value: 'invite', headers: [{ key: 'jid', value: 'pete@localhost' }] },

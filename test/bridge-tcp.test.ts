@@ -3,9 +3,11 @@
 import { constants, createHash, publicEncrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { client, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
+import { xmppLogin } from './helpers/xmpp.js';
 import { ckeyMatches } from '../src/startalk/ckey.js';
 
 let t: TestApp;
@@ -24,29 +26,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Stanza = ReturnType<typeof xml>;
-
+/** no initial presence: these tests send their own (priority rule, presence probes) */
 async function login(username: string, password: string, resource = 'r1') {
-  const c = client({
-    service: `xmpp://127.0.0.1:${xmppPort}`, domain: 'localhost', resource,
-    credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username, password }, 'PLAIN'),
-  });
-  const errors: string[] = [];
-  c.on('error', (e: { condition?: string; message?: string }) => errors.push(e.condition ?? e.message ?? String(e)));
-  const stanzas: Stanza[] = [];
-  c.on('stanza', (s: Stanza) => stanzas.push(s));
-  await c.start();
-  open.push(c);
-  const waitFor = async (pred: (s: Stanza) => boolean, ms = 5000) => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const hit = stanzas.find(pred);
-      if (hit) return hit;
-      if (Date.now() > until) throw new Error('timed out waiting for a stanza');
-      await sleep(20);
-    }
-  };
-  return { c, stanzas, waitFor, errors };
+  const x = await xmppLogin(xmppPort, username, resource, password, { presence: false });
+  open.push(x.c);
+  return x;
 }
 
 describe('XMPP over TCP', () => {
@@ -127,12 +111,10 @@ describe('XMPP over TCP', () => {
     await t.ok('mutation { sendMessage(input:{to:"xena", body:"read me", msgId:"rm-1"}) { id } }', {}, yToken);
     await x.waitFor((s) => s.getChildText('body') === 'read me');
     await x.c.send(xml('message', { type: 'readmark', to: 'yuri@localhost', read_type: '4' }, xml('body', {}, JSON.stringify([{ id: 'rm-1' }]))));
-    const notAdded = async (n: number) => {
-      const until = Date.now() + 5000;
-      let got: any[] = [];
-      while ((got = ySub.items.filter((e) => e.events.__typename !== 'MessageAddedEvent')).length < n && Date.now() < until) await sleep(20);
-      return got;
-    };
+    const notAdded = (n: number) => eventually(() => {
+      const got = ySub.items.filter((e) => e.events.__typename !== 'MessageAddedEvent');
+      return got.length >= n ? got : undefined;
+    }, { timeoutMs: 10_000, what: `${n} events other than MessageAddedEvent` });
     expect((await notAdded(1))[0].events).toEqual({ __typename: 'MessageStateEvent', msgIds: ['rm-1'], state: 'READ' });
     // XMPP typing -> GraphQL TypingEvent
     await x.c.send(xml('message', { type: 'typing', to: 'yuri@localhost' }));
@@ -271,12 +253,10 @@ describe('XMPP flood control', () => {
   it('refuses stanzas beyond the per-session rate, then closes a stream that keeps flooding', async () => {
     const a = await login('xena', 'password-123', 'flood');
     for (let i = 0; i < 600; i++) a.c.write(`<iq type='get' id='f${i}'><ping xmlns='urn:xmpp:ping'/></iq>`);
-    const until = Date.now() + 5000;
-    while (Date.now() < until && !a.stanzas.some((s) => s.getChild('error')?.getChild('resource-constraint'))) await sleep(20);
+    await eventually(() => a.stanzas.some((s) => s.getChild('error')?.getChild('resource-constraint')), { timeoutMs: 10_000, what: 'a resource-constraint error' });
     expect(a.stanzas.some((s) => s.getChild('error')?.getChild('resource-constraint'))).toBe(true);
     expect(a.stanzas.filter((s) => s.attrs.type === 'result').length).toBeGreaterThanOrEqual(200);
-    const closeBy = Date.now() + 5000;
-    while (Date.now() < closeBy && !a.errors.includes('policy-violation')) await sleep(20);
+    await eventually(() => a.errors.includes('policy-violation'), { timeoutMs: 10_000, what: 'the policy-violation stream error' });
     expect(a.errors).toContain('policy-violation');
     await a.c.stop().catch(() => {});
   });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -29,8 +30,8 @@ function reader(s: Socket | ReturnType<typeof tlsConnect>) {
   s.setEncoding('utf8');
   s.on('data', (d: string) => (buf += d));
   return async (needle: string) => {
-    const until = Date.now() + 5000;
-    while (!buf.includes(needle) && Date.now() < until) await sleep(10);
+    // returns what arrived even without the needle: the callers assert on it
+    await eventually(() => buf.includes(needle), { timeoutMs: 5000, intervalMs: 10 }).catch(() => {});
     const out = buf;
     buf = '';
     return out;

@@ -1,8 +1,10 @@
 // The XMPP bridge over WebSocket (RFC 7395) at /websocket with a real client.
-import { client, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
+import { xmppLogin } from './helpers/xmpp.js';
 
 // @xmpp/websocket uses the global WebSocket, which Node 20 does not have.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -17,14 +19,7 @@ afterAll(() => t?.close());
 
 it('logs in over /websocket and chats with a GraphQL user both ways', async () => {
   const service = t.url.replace('http', 'ws').replace('/graphql', '/websocket');
-  const c = client({
-    service, domain: 'localhost', resource: 'web',
-    credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username: 'wendy', password: 'password-123' }, 'PLAIN'),
-  });
-  c.on('error', () => {});
-  const got: any[] = [];
-  c.on('stanza', (s: any) => got.push(s));
-  await c.start();
+  const { c, stanzas: got } = await xmppLogin(0, 'wendy', 'web', 'password-123', { service, presence: false });
   expect(c.jid?.toString()).toBe('wendy@localhost/web');
   await c.send(xml('presence'));
   const vToken = await t.login('victor', 'password-123');
@@ -33,8 +28,7 @@ it('logs in over /websocket and chats with a GraphQL user both ways', async () =
   await c.send(xml('message', { type: 'chat', to: 'victor@localhost' }, xml('body', { id: 'ws-1' }, 'over websocket')));
   expect((await vSub.waitFor(1))[0].events.message).toEqual({ body: 'over websocket', from: { username: 'wendy' } });
   await t.ok('mutation { sendMessage(input:{to:"wendy", body:"back to ws"}) { id } }', {}, vToken);
-  const until = Date.now() + 5000;
-  while (!got.some((s) => s.getChildText?.('body') === 'back to ws') && Date.now() < until) await sleep(20);
+  await eventually(() => got.some((s) => s.getChildText?.('body') === 'back to ws'), { timeoutMs: 10_000, what: "'back to ws' over the websocket" });
   expect(got.some((s) => s.getChildText?.('body') === 'back to ws')).toBe(true);
   expect(got.some((s) => s.attrs.type === 'mstat')).toBe(true);
   vSub.stop();

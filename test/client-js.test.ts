@@ -5,20 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createStartalkClient, type StartalkEvent } from '../clients/js/src/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
+import { eventually } from './helpers/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({ SEND_RATE_PER_SEC: '0' });
-  await t.createUser('alice');
-  await t.createUser('bob');
+  await users(t, 'alice', 'bob');
 });
 afterAll(() => t?.close());
 
-async function until(cond: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-  return cond();
-}
+/** waits up to `ms` for `cond`, and says whether it held (some callers only wait, others assert) */
+const until = (cond: () => boolean, ms = 10_000) =>
+  eventually(cond, { timeoutMs: ms, intervalMs: 25 }).then(() => true, () => false);
 
 describe('clients/js', () => {
   it('signs in and sends; a send whose answer was lost is retried with its msgId and stored once', async () => {

@@ -5,6 +5,7 @@
 import { xml } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, createDatabase, dropDatabase, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { FreezeProxy } from './helpers/freeze-proxy.js';
 import { xmppLogin, type XmppClient } from './helpers/xmpp.js';
 
@@ -35,8 +36,7 @@ describe('PostgreSQL unresponsive', () => {
       DATABASE_URL: u.toString(), DB_CONNECT_TIMEOUT_MS: '300', DB_QUERY_TIMEOUT_MS: '800', READY_TIMEOUT_MS: '500',
       XMPP_PORT: '0', PB_PORT: 'off', ADMIN_API_KEY: ADMIN_KEY, SEND_RATE_PER_SEC: '0',
     }, dbUrl);
-    alice = await t.createUser('alice');
-    bob = await t.createUser('bob');
+    ({ alice, bob } = await users(t, 'alice', 'bob'));
     expect((await send('warm-up')).errors).toBeUndefined(); // caches warm, as on a running server
     xmpp = await xmppLogin(t.app.bridgePort!, 'alice');
   });

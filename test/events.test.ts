@@ -2,6 +2,7 @@
 // or duplicate, SSE transport, and slow consumers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 
 let t: TestApp;
 let alice: { id: string; token: string };
@@ -10,9 +11,7 @@ let eve: { id: string; token: string };
 
 beforeAll(async () => {
   t = await startTestApp({ SEND_RATE_PER_SEC: '0', SUBSCRIPTION_QUEUE: '10' });
-  alice = await t.createUser('alice');
-  bob = await t.createUser('bob');
-  eve = await t.createUser('eve');
+  ({ alice, bob, eve } = await users(t, 'alice', 'bob', 'eve'));
 });
 afterAll(() => t?.close());
 

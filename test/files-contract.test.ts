@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
+import { eventually } from './helpers/wait.js';
 import { ckeyCookie, fakePng, md5, sha256, startStore, type StoreUnderTest } from './helpers/files.js';
 
 const STORES: StoreUnderTest['name'][] = ['local', 's3rver', ...(process.env.MINIO_ENDPOINT ? ['minio' as const] : [])];
@@ -27,8 +29,7 @@ describe.each(STORES)('files on %s', (storeName) => {
     store = await startStore(storeName);
     t = await startTestApp({ ...store.env, ...LIMITS, SEND_RATE_PER_SEC: '0' });
     base = t.url.replace(/\/graphql$/, '');
-    alice = await t.createUser('alice');
-    bob = await t.createUser('bob');
+    ({ alice, bob } = await users(t, 'alice', 'bob'));
   });
   afterAll(async () => {
     await t?.close();
@@ -333,12 +334,10 @@ describe('aborted uploads', () => {
     req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`);
     req.write(randomBytes(50_000));
     // the temp file being written (waited for: on a loaded machine the server may take a while)
-    const started = Date.now() + 10_000;
-    while ((await store.leftovers()).length === 0 && Date.now() < started) await sleep(50);
+    await eventually(async () => (await store.leftovers()).length > 0, { timeoutMs: 10_000, intervalMs: 50, what: 'the temp file' });
     expect((await store.leftovers()).length).toBe(1);
     req.destroy();
-    const until = Date.now() + 5000;
-    while ((await store.leftovers()).length && Date.now() < until) await sleep(50);
+    await eventually(async () => (await store.leftovers()).length === 0, { timeoutMs: 10_000, intervalMs: 50, what: 'the temp file to go' });
     expect(await store.leftovers()).toEqual([]);
     expect(await store.objects()).toEqual([]);
     expect((await t.db.query('SELECT count(*)::int AS n FROM files')).rows[0].n).toBe(0);

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/server/config.js';
 import { buildApp, type App } from '../src/server/app.js';
 import { ADMIN_PASSWORD, createDatabase, dropDatabase, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
+import { eventually } from './helpers/wait.js';
 
 const SEND = 'mutation($i:SendMessageInput!){ sendMessage(input:$i){ id } }';
 const EVENTS = 'subscription { events { cursor ... on MessageAddedEvent { message { body } } } }';
@@ -36,11 +38,9 @@ function subscribeWithHeaders(c: Client, query: string, headers: Record<string, 
   return { items, errors, get done() { return done; } };
 }
 
-async function until(cond: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-  return cond();
-}
+/** waits up to `ms` for `cond`, and says whether it held (some callers only wait, others assert) */
+const until = (cond: () => boolean, ms = 10_000) =>
+  eventually(cond, { timeoutMs: ms, intervalMs: 25 }).then(() => true, () => false);
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
@@ -52,8 +52,7 @@ describe('GraphQL for client developers (development defaults)', () => {
   let bob: { id: string; token: string; username: string };
   beforeAll(async () => {
     t = await startTestApp({ SEND_RATE_PER_SEC: '0', MAX_QUERY_COST: '20' });
-    alice = await t.createUser('alice');
-    bob = await t.createUser('bob');
+    ({ alice, bob } = await users(t, 'alice', 'bob'));
   });
   afterAll(() => t?.close());
 

@@ -3,6 +3,7 @@
 // message, even when many share a millisecond; nobody reads what is not theirs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { legacyCall, qckey, socketLogin, type SocketSession } from './helpers/legacy-client.js';
 
 let t: TestApp;
@@ -21,9 +22,7 @@ const send = (token: string, to: string, body: string, msgId?: string) =>
 beforeAll(async () => {
   t = await startTestApp({ XMPP_PORT: '0', SEND_RATE_PER_SEC: '0' });
   base = t.url.replace(/\/graphql$/, '');
-  lena = await t.createUser('lena');
-  marc = await t.createUser('marc');
-  zack = await t.createUser('zack');
+  ({ lena, marc, zack } = await users(t, 'lena', 'marc', 'zack'));
   ls = await socketLogin(t.app.bridgePort as number, 'lena', 'password-123');
   zs = await socketLogin(t.app.bridgePort as number, 'zack', 'password-123');
 });

@@ -2,6 +2,7 @@
 // the session key and q_ckey under both prefixes, refusals in Startalk's envelope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { legacyCall, qckey, rsaEncrypt, socketLogin } from './helpers/legacy-client.js';
 
 let t: TestApp;
@@ -12,8 +13,7 @@ beforeAll(async () => {
   t = await startTestApp({ XMPP_PORT: '0', PUBLIC_URL: 'http://im.example.test:8080' });
   base = t.url.replace(/\/graphql$/, '');
   xmppPort = t.app.bridgePort as number;
-  await t.createUser('lena');
-  await t.createUser('marc');
+  await users(t, 'lena', 'marc');
 });
 afterAll(async () => t?.close());
 

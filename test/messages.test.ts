@@ -1,6 +1,7 @@
 // 1:1 sending, idempotency, history paging, authorization and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 
 let t: TestApp;
 let alice: { id: string; token: string };
@@ -9,9 +10,7 @@ let eve: { id: string; token: string };
 
 beforeAll(async () => {
   t = await startTestApp({ MAX_MESSAGE_BYTES: '1024', SEND_RATE_PER_SEC: '0' });
-  alice = await t.createUser('alice');
-  bob = await t.createUser('bob');
-  eve = await t.createUser('eve');
+  ({ alice, bob, eve } = await users(t, 'alice', 'bob', 'eve'));
 });
 afterAll(() => t?.close());
 
@@ -108,8 +107,7 @@ describe('history', () => {
   let carol: { token: string };
   let dave: { token: string };
   beforeAll(async () => {
-    carol = await t.createUser('carol');
-    dave = await t.createUser('dave');
+    ({ carol, dave } = await users(t, 'carol', 'dave'));
     for (let i = 1; i <= 25; i++) {
       const from = i % 2 ? carol : dave;
       const r = await send(from.token, { to: i % 2 ? 'dave' : 'carol', body: `m${i}` });
@@ -173,8 +171,7 @@ describe('history', () => {
 
 describe('conversations and delivery state', () => {
   it('lists conversations newest first with unread counts that follow read marks', async () => {
-    const frank = await t.createUser('frank');
-    const gina = await t.createUser('gina');
+    const { frank, gina } = await users(t, 'frank', 'gina');
     const ids: string[] = [];
     for (const body of ['one', 'two', 'three']) ids.push((await send(frank.token, { to: 'gina', body })).data.sendMessage.id);
     await send(gina.token, { to: 'frank', body: 'reply' });

@@ -6,6 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users as createUsers } from './helpers/users.js';
+import { eventually } from './helpers/wait.js';
 import { legacyCall, qckey, socketLogin } from './helpers/legacy-client.js';
 
 const SECRET = 'push-secret-123';
@@ -20,13 +22,10 @@ const send = (from: string, to: string, body: string) =>
 const register = (u: string, token: string) =>
   t.ok('mutation($t:String!){ registerPushDevice(token:$t, platform:"ios", os:IOS, package:"com.example.im"){ token } }', { t: token }, users[u]!.token);
 const acked = () => received.filter((r) => r.status === 200);
-async function until(pred: () => boolean | Promise<boolean>, ms = 8000) {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out; received ${JSON.stringify(received.map((r) => [r.status, r.body.user.username, r.body.message.body]))}`);
-    await sleep(25);
-  }
-}
+const until = (pred: () => boolean | Promise<boolean>, ms = 8000) => eventually(pred, {
+  timeoutMs: ms, intervalMs: 25,
+  what: () => `pushes; received ${JSON.stringify(received.map((r) => [r.status, r.body.user.username, r.body.message.body]))}`,
+});
 
 beforeAll(async () => {
   gateway = createServer((req, res) => {
@@ -45,7 +44,7 @@ beforeAll(async () => {
     PUSH_GATEWAY_URL: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/push`, PUSH_GATEWAY_SECRET: SECRET,
     PUSH_RETRY_BASE_MS: '100', PUSH_POLL_MS: '50', SEND_RATE_PER_SEC: '0', XMPP_PORT: '0',
   });
-  for (const u of ['lena', 'marc', 'nina', 'pia']) users[u] = await t.createUser(u);
+  Object.assign(users, await createUsers(t, 'lena', 'marc', 'nina', 'pia'));
 });
 afterAll(async () => {
   await t?.close();

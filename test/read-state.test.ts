@@ -2,6 +2,7 @@
 // devices, recall events, typing limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 
 let t: TestApp;
 type U = { id: string; token: string };
@@ -11,9 +12,7 @@ let cat: U;
 
 beforeAll(async () => {
   t = await startTestApp({ SEND_RATE_PER_SEC: '0', TYPING_PER_SEC: '1' });
-  ann = await t.createUser('ann');
-  ben = await t.createUser('ben');
-  cat = await t.createUser('cat');
+  ({ ann, ben, cat } = await users(t, 'ann', 'ben', 'cat'));
 });
 afterAll(() => t?.close());
 
@@ -55,8 +54,7 @@ describe('group read pointer', () => {
 
 describe('mark everything before T read (Startalk read_type 0)', () => {
   it('reads 1:1 and group messages up to T, tells the peers, and leaves later ones unread', async () => {
-    const eve = await t.createUser('eve');
-    const fay = await t.createUser('fay');
+    const { eve, fay } = await users(t, 'eve', 'fay');
     const g = (await t.ok('mutation { createGroup(input:{name:"all", members:["eve"]}) { id } }', {}, fay.token)).createGroup.id;
     const d1 = (await t.ok(SEND, { i: { to: 'eve', body: 'd1' } }, fay.token)).sendMessage;
     await t.ok(GSEND, { i: { groupId: g, body: 'g1' } }, fay.token);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { collect, createDatabase, dropDatabase, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { ckeyMatches } from '../src/startalk/ckey.js';
 
 let a: TestApp;
@@ -25,8 +26,7 @@ afterAll(async () => {
 const EVENTS = 'subscription($since:String){ events(since:$since){ cursor ... on MessageAddedEvent { message { body } } } }';
 
 it('delivers across nodes, in order, and resumes on the other node', async () => {
-  const alice = await a.createUser('alice');
-  const bob = await a.createUser('bob');
+  const { alice, bob } = await users(a, 'alice', 'bob');
   const bobOnB = collect(b.ws(bob.token), EVENTS);
   await sleep(200);
   const sent = [];

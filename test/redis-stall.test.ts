@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { collect, createDatabase, dropDatabase, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 import { waitFor } from './helpers/cluster.js';
 import { FreezeProxy } from './helpers/freeze-proxy.js';
 
@@ -35,8 +36,7 @@ afterAll(async () => {
 });
 
 it('reports not ready on every node while the bus is stalled, and ready again once it flows', async () => {
-  const alice = await a.createUser('alice');
-  const bob = await a.createUser('bob');
+  const { alice, bob } = await users(a, 'alice', 'bob');
   const bobOnB = collect(b.ws(bob.token), EVENTS);
   await sleep(200);
   await a.ok('mutation{ sendMessage(input:{ to:"bob", body:"before" }){ id } }', {}, alice.token);

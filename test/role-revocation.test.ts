@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
 import { collect, createDatabase, dropDatabase, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
 
 let a: TestApp;
 let b: TestApp;
@@ -39,14 +40,7 @@ afterAll(async () => {
 });
 
 /** Polls until `check` holds; the bus is fast, so 3 s is far more than it needs (and far less than any cache TTL). */
-async function eventually(check: () => Promise<boolean> | boolean, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
+const soon = (check: () => Promise<boolean> | boolean) => eventually(check, { timeoutMs: 3000, intervalMs: 50, what: 'the revocation to take effect' });
 
 const UPDATE = 'mutation($id:ID!,$i:UpdateUserInput!){ updateUser(id:$id, input:$i){ isAdmin } }';
 const KEYS = '{ apiKeys { id } }';
@@ -72,12 +66,12 @@ describe('demoting an admin', () => {
 
     await a.ok(UPDATE, { id: boss.id, i: { isAdmin: false } }, a.adminToken);
     expect(code(await a.gql(KEYS, {}, boss.token))).toBe('UNAUTHENTICATED');
-    expect(await eventually(async () => code(await b.gql(KEYS, {}, boss.token)) === 'UNAUTHENTICATED')).toBe(true);
-    expect(await eventually(() => stream.done && events.done)).toBe(true);
+    await soon(async () => code(await b.gql(KEYS, {}, boss.token)) === 'UNAUTHENTICATED');
+    await soon(() => stream.done && events.done);
     // the socket opened with that token cannot start anything new either
     expect(closes).toBe(0);
     const again = collect(client, EVENTS);
-    expect(await eventually(() => again.done)).toBe(true);
+    await soon(() => again.done);
     expect(again.items).toEqual([]);
     expect(closes).toBe(1); // refused on the open socket, which is then closed
     // signing in again gives a session with the new rights
@@ -89,7 +83,7 @@ describe('demoting an admin', () => {
     const u = await b.createUser('rising');
     expect((await b.ok('{ me { isAdmin } }', {}, u.token)).me.isAdmin).toBe(false);
     await a.ok(UPDATE, { id: u.id, i: { isAdmin: true } }, a.adminToken);
-    expect(await eventually(async () => code(await b.gql('{ me { id } }', {}, u.token)) === 'UNAUTHENTICATED')).toBe(true);
+    await soon(async () => code(await b.gql('{ me { id } }', {}, u.token)) === 'UNAUTHENTICATED');
     expect(code(await b.gql(KEYS, {}, await b.login('rising', 'password-123')))).toBeUndefined();
   });
 
@@ -105,7 +99,7 @@ describe('demoting an admin', () => {
       const u = await b.createUser(name);
       expect((await b.ok('{ me { id } }', {}, u.token)).me.id).toBe(u.id);
       await a.ok(UPDATE, { id: u.id, i: change }, a.adminToken);
-      expect(await eventually(async () => code(await b.gql('{ me { id } }', {}, u.token)) === 'UNAUTHENTICATED')).toBe(true);
+      await soon(async () => code(await b.gql('{ me { id } }', {}, u.token)) === 'UNAUTHENTICATED');
     }
   });
 });
@@ -122,11 +116,11 @@ describe('revoking an API key', () => {
     expect(stream.done).toBe(false);
 
     await a.ok('mutation($id:ID!){ revokeApiKey(id:$id) }', { id: k.apiKey.id }, a.adminToken);
-    expect(await eventually(async () => code(await b.gql('{ integrationCursor }', {}, k.secret)) === 'UNAUTHENTICATED')).toBe(true);
-    expect(await eventually(() => stream.done)).toBe(true);
+    await soon(async () => code(await b.gql('{ integrationCursor }', {}, k.secret)) === 'UNAUTHENTICATED');
+    await soon(() => stream.done);
     expect(closes).toBe(0);
     const again = collect(client, INTEGRATION);
-    expect(await eventually(() => again.done)).toBe(true);
+    await soon(() => again.done);
     expect(again.items).toEqual([]);
     expect(closes).toBe(1);
   });

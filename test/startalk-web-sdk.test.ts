@@ -8,6 +8,7 @@ import { parse, type Element } from 'ltx';
 import { $msg, $pres, Strophe } from 'strophe.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { eventually } from './helpers/wait.js';
 import { legacyCall, qckey, rsaEncrypt } from './helpers/legacy-client.js';
 import { historyItemLikeStartalkWebSdk, parseLikeStartalkWebSdk, presenceLikeStartalkWebSdk, type WebSdkMessage } from './helpers/startalk-parsers.js';
 
@@ -74,18 +75,11 @@ async function sdkLogin(user: string, password: string) {
     });
   });
   expect(status).toBe(Strophe.Status.CONNECTED);
-  const until = Date.now() + 5000;
-  while (!key && Date.now() < until) await sleep(20);
+  await eventually(() => key, { timeoutMs: 10_000, what: 'the session key' });
   expect(key).toMatch(/^[0-9A-Fa-f]+$/);
-  const waitFor = async (pred: (m: WebSdkMessage) => boolean, ms = 5000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const hit = got.find(pred);
-      if (hit) return hit;
-      if (Date.now() > end) throw new Error(`no such message; the SDK's handler threw: ${thrown.map((e) => e.message).join('; ') || 'no'}`);
-      await sleep(20);
-    }
-  };
+  const waitFor = (pred: (m: WebSdkMessage) => boolean, ms = 5000) => eventually(() => got.find(pred), {
+    timeoutMs: ms, what: () => `such a message; the SDK's handler threw: ${thrown.map((e) => e.message).join('; ') || 'no'}`,
+  });
   return {
     conn, got, raw, thrown, events, waitFor,
     get key() { return key; },
@@ -104,8 +98,7 @@ it('logs in, sends, receives, sends read marks 3 and 4, and still receives after
   await sleep(200);
   // send: the peer gets it
   sdk.send('piet@localhost', 'sdk-out-1', 'hello from the web');
-  const until = Date.now() + 5000;
-  while (!pSub.items.some((e) => e.events.message?.msgId === 'sdk-out-1') && Date.now() < until) await sleep(20);
+  await eventually(() => pSub.items.some((e) => e.events.message?.msgId === 'sdk-out-1'), { timeoutMs: 10_000, what: 'sdk-out-1 at the peer' });
   expect(pSub.items.find((e) => e.events.message?.msgId === 'sdk-out-1')?.events.message.body).toBe('hello from the web');
 
   // page history the SDK's way (getmsgs.qunar with q_ckey), which opens the conversation
@@ -124,8 +117,7 @@ it('logs in, sends, receives, sends read marks 3 and 4, and still receives after
   expect(first).toMatchObject({ type: 'chat', msgType: '1', isMe: false, content: 'read this' });
   expect(first.marksToSend.map((m) => m.read_type)).toEqual(['3', '4']);
   // the peer sees the message read: both marks reached the server and were applied
-  const readUntil = Date.now() + 5000;
-  while (!pSub.items.some((e) => e.events.state === 'READ' && e.events.msgIds.includes('sdk-in-1')) && Date.now() < readUntil) await sleep(20);
+  await eventually(() => pSub.items.some((e) => e.events.state === 'READ' && e.events.msgIds.includes('sdk-in-1')), { timeoutMs: 10_000, what: 'sdk-in-1 READ at the peer' });
   expect(pSub.items.some((e) => e.events.state === 'READ' && e.events.msgIds.includes('sdk-in-1'))).toBe(true);
 
   // keep receiving: a message sent after the read marks still arrives and parses
@@ -142,8 +134,7 @@ it('tells group presences apart by their namespace, as the SDK does on WebSocket
   const sdk = await sdkLogin('wanda', 'wanda-password-1');
   const g = await t.ok('mutation { createGroup(input:{name:"Web group", members:["wanda"]}) { id card { roomName } } }', {}, peer.token);
   const room = `${g.createGroup.card.roomName}@conference.localhost`;
-  const until = Date.now() + 5000;
-  while (!sdk.events.some((e) => e.event === 'group_change_role') && Date.now() < until) await sleep(20);
+  await eventually(() => sdk.events.some((e) => e.event === 'group_change_role'), { timeoutMs: 10_000, what: 'group_change_role' });
   // COMPAT: member presences carry xmlns="jabber:client" on every frame (Startalk's ejabberd_http_ws adds it)
   expect(sdk.events).toContainEqual({ event: 'group_change_role', data: { from: 'wanda@localhost', role: 'member' } });
   expect(sdk.events).toContainEqual({ event: 'group_invite', data: { user: 'wanda@localhost' } });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDatabase, dropDatabase, sleep, startTestApp, type TestApp } from './helpers/app.js';
 import { PbClient } from './helpers/pb-client.js';
+import { eventually } from './helpers/wait.js';
 
 const HEADER = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
 const plain = (user: string, password: string) => Buffer.from(`\0${user}\0${password}`).toString('base64');
@@ -41,11 +42,7 @@ class RawXmpp {
     }
   }
   async waitFor(re: RegExp, ms = 10_000): Promise<string> {
-    const until = Date.now() + ms;
-    while (!re.test(this.text)) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${re}; got ${this.text.slice(-300)}`);
-      await sleep(20);
-    }
+    await eventually(() => re.test(this.text), { timeoutMs: ms, what: () => `${re}; got ${this.text.slice(-300)}` });
     return this.text;
   }
   async login(user: string): Promise<void> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressAllowed, parseAllowList, PUBLIC_ONLY } from '../src/core/integration/destination.js';
 import { ConfigError, loadConfig } from '../src/server/config.js';
 import { sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users } from './helpers/users.js';
 
 let t: TestApp;
 let receiver: Server;
@@ -50,8 +51,7 @@ describe('webhook destinations', () => {
     const r = await create(`http://localhost:${port}/by-name`);
     expect(r.errors).toBeUndefined(); // names cannot be judged at creation (DNS changes)
     const id = r.data.createWebhook.webhook.id;
-    const ana = await t.createUser('ana');
-    const ben = await t.createUser('ben');
+    const { ana, ben } = await users(t, 'ana', 'ben');
     await t.ok('mutation($t:String!){ sendMessage(input:{to:$t, body:"hello"}){ id } }', { t: 'ben' }, ana.token);
     let state: any;
     for (let i = 0; i < 300 && !(state?.failures >= 2); i++) {

@@ -6,6 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, sleep, startTestApp, type TestApp } from './helpers/app.js';
+import { users as createUsers } from './helpers/users.js';
+import { eventually } from './helpers/wait.js';
 
 const MAX_ATTEMPTS = 8;
 let t: TestApp;
@@ -23,13 +25,8 @@ const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?
 const send = (from: string, to: string, body: string) =>
   t.ok('mutation($t:String!,$b:String!){ sendMessage(input:{to:$t, body:$b}){ id msgId } }', { t: to, b: body }, users[from]!.token);
 
-async function until(pred: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition') {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const until = (pred: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition') =>
+  eventually(pred, { timeoutMs: ms, intervalMs: 25, what });
 
 function listen(): Promise<void> {
   server = createServer((req, res) => {
@@ -68,7 +65,7 @@ beforeAll(async () => {
     SEND_RATE_PER_SEC: '0', XMPP_PORT: 'off', WEBHOOK_POLL_MS: '50', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '300',
     WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_ALLOW_HOSTS: '127.0.0.1', // the receivers here are local
   });
-  for (const u of ['ana', 'ben', 'cy']) users[u] = await t.createUser(u);
+  Object.assign(users, await createUsers(t, 'ana', 'ben', 'cy'));
   key = (await t.ok('mutation{ createApiKey(name:"integrator", scopes:[EVENTS_READ, WEBHOOKS_WRITE]){ secret } }', {}, t.adminToken)).createApiKey.secret;
 });
 afterAll(async () => {
