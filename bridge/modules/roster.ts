@@ -8,6 +8,7 @@ const ROSTER = 'jabber:iq:roster';
 
 export function roster(): Module {
   return {
+    features: [ROSTER],
     hooks: {
       [`iq-get/${ROSTER}:query`]: async (session, iq) => {
         const { core, domain } = session.ctx;

@@ -16,7 +16,7 @@ import { PUBLIC_ONLY, type DestinationPolicy } from '../core/integration/destina
 import { PgApiKeyStore } from './postgres/api-keys.js';
 import { PgIntegrationStore } from './postgres/integration.js';
 import { createHttpWebhookSender } from './webhook-sender/http.js';
-import type { SessionKeyStore } from '../core/keys/ports.js';
+import type { SessionKeyStore } from '../core/session-keys/ports.js';
 import type { SearchIndex } from '../core/search/ports.js';
 import { MeiliSearchIndex } from './meili/search.js';
 import { PgSearchIndex } from './postgres/search.js';
