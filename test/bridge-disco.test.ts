@@ -28,7 +28,7 @@ describe('XEP-0030 disco#info', () => {
     const modules = bridgeModules();
     const declared = modules.flatMap((m) => (m as { features?: string[] }).features ?? []);
     // the modules that serve a protocol declare it (carbons, MAM, ping, roster, disco itself)
-    for (const f of ['urn:xmpp:carbons:2', 'urn:xmpp:mam:2', 'urn:xmpp:ping', 'jabber:iq:roster', 'http://jabber.org/protocol/disco#info']) {
+    for (const f of ['urn:xmpp:carbons:2', 'urn:xmpp:mam:2', 'urn:xmpp:ping', 'jabber:iq:roster', 'urn:startalk-next:roster:read-only', 'http://jabber.org/protocol/disco#info']) {
       expect(declared).toContain(f);
     }
     for (const to of ['localhost', 'dora@localhost']) {

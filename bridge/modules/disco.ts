@@ -1,5 +1,5 @@
 // XEP-0030: Service Discovery <https://xmpp.org/extensions/xep-0030.html> — what this
-// server and the user's account support. The roster is read-only (built from conversations).
+// server and the user's account support, as the registered modules declare (Module.features).
 import type { Module } from '../router.js';
 import { el, result } from '../xml.js';
 
@@ -14,8 +14,7 @@ export function featuresOf(modules: Module[]): string[] {
 /** `registered` gives the modules in use (bridge/index.ts); disco lists their features, its own included. */
 export function disco(registered: () => Module[]): Module {
   return {
-    // COMPAT note for clients: the roster cannot be edited; it follows your conversations.
-    features: [INFO, ITEMS, 'urn:startalk-next:roster:read-only'],
+    features: [INFO, ITEMS],
     hooks: {
       [`iq-get/${INFO}:query`]: (session, iq) => {
         const to = iq.attrs.to;
