@@ -73,11 +73,12 @@ export interface Bridge {
  * states) before chat; groupchat claims revoke and typing addressed to rooms before the 1:1 modules.
  */
 export function bridgeModules(): Module[] {
-  return [
+  const modules: Module[] = [
     sasl(), bind(), sessionKey(), presence(), readmark(), groupchatModule(), typingModule(), chat(), revoke(),
     mucCreate(), mucInvite(), mucRegister(), mucLeave(), mucAdmin(), mucOwner(), mucUserMucs(),
-    ping(), disco(), roster(), mam(), carbons(),
+    ping(), disco(() => modules), roster(), mam(), carbons(),
   ];
+  return modules;
 }
 
 export function createBridge(opts: BridgeOptions): Bridge {

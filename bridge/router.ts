@@ -10,6 +10,8 @@ export type Handler = (session: Session, stanza: Element) => boolean | Promise<b
 export interface Module {
   /** event name -> handler */
   hooks: Record<string, Handler>;
+  /** XEP-0030 features this module serves; disco.ts lists those of the registered modules */
+  features?: string[];
 }
 
 export class Router {

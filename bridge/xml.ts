@@ -11,6 +11,8 @@ export const NS = {
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
   ping: 'urn:xmpp:ping',
   tls: 'urn:ietf:params:xml:ns:xmpp-tls',
+  forward: 'urn:xmpp:forward:0',
+  delay: 'urn:xmpp:delay',
 } as const;
 
 export function el(name: string, attrs: Record<string, string | number | undefined> = {}, ...children: (Element | string)[]): Element {
@@ -33,6 +35,12 @@ export function stanzaError(stanza: Element, type: string, condition: string, te
   const err = el('error', { type }, el(condition, { xmlns: NS.stanzas }));
   if (text) err.cnode(el('text', { xmlns: NS.stanzas }, text));
   return reply.cnode(err).up();
+}
+
+/** XEP-0297 <forwarded/> around a copy of a stanza (carbons, MAM), with its XEP-0203 delay when given. */
+export function forwarded(stanza: Element, stamp?: Date): Element {
+  return stamp ? el('forwarded', { xmlns: NS.forward }, el('delay', { xmlns: NS.delay, stamp: stamp.toISOString() }), stanza)
+    : el('forwarded', { xmlns: NS.forward }, stanza);
 }
 
 export function bare(jid: string): string {

@@ -1,8 +1,7 @@
 // RFC 6121 §5 chat messages with Startalk's extensions (../shared/startalk/PROTOCOL.md §4.1):
 // <body id msgType extendInfo backupinfo>, server msec_times, and the "mstat" sent-ack.
-import type { Element } from 'ltx';
-import { ERRORS, isAppError } from '../../src/core/errors.js';
 import { parseStartalkBody } from '../../src/startalk/body.js';
+import { errorReply } from '../errors.js';
 import { sendInOrder } from '../in-order.js';
 import type { Module } from '../router.js';
 import { bare, el, stanzaError } from '../xml.js';
@@ -13,7 +12,7 @@ export function chat(): Module {
       'message/chat': async (session, stanza) => {
         const body = stanza.getChild('body');
         const to = bare(stanza.attrs.to ?? '');
-        if (!body || !to) return true; // chat states and the like: nothing to store (later: XEP-0085)
+        if (!body || !to) return true; // bodiless: chat states are typing.ts's, receipts readmark.ts's; nothing to store
         const [local, domain] = to.split('@');
         if (domain !== session.ctx.domain) {
           session.send(stanzaError(stanza, 'cancel', 'remote-server-not-found'));
@@ -33,18 +32,11 @@ export function chat(): Module {
           },
           (err) => {
             if (msgId) session.sentHere.delete(msgId);
-            session.send(errorFor(stanza, err));
+            session.send(errorReply(session, stanza, err));
           },
         );
         return true;
       },
     },
   };
-}
-
-/** The core's error registry decides the stanza error; anything else is internal. */
-function errorFor(stanza: Element, err: unknown): Element {
-  if (!isAppError(err)) return stanzaError(stanza, 'wait', 'internal-server-error');
-  const { type, condition } = ERRORS[err.code].xmpp;
-  return stanzaError(stanza, type, condition, err.message);
 }

@@ -7,7 +7,7 @@ import { userJid } from '../../src/startalk/address.js';
 import { freshBodyId, revokeBody, SERVER_MA_TYPE, startalkBody, storedBody } from '../../src/startalk/body.js';
 import { marksFromElsewhere, revokedHere } from '../echo.js';
 import { el } from '../xml.js';
-import { CARBONS } from './carbons.js';
+import { sendCarbon } from './carbons.js';
 import { deliverGroupEvent, deliverGroupMessage, deliverGroupRevoke, deliverGroupTyping } from './muc-events.js';
 import { deliverNotify } from './notify.js';
 import { CHATSTATES } from './typing.js';
@@ -135,16 +135,7 @@ async function deliverMessage(session: Session, ev: EventOf<'message.added'>): P
   const other = await core.accounts.userById(mine ? peerId : m.senderId);
   const peerJid = userJid({ username: other.username, domain });
   const body = storedBody(m);
-  if (session.carbons && !direct) {
-    // XEP-0280: copies for a client that enabled carbons: <sent/> for its own messages, <received/> otherwise
-    const original = el('message', {
-      xmlns: 'jabber:client', type: 'chat', id: m.msgId,
-      from: mine ? session.bareJid : peerJid, to: mine ? peerJid : session.bareJid,
-    }, body);
-    session.send(el('message', { from: session.bareJid, to: session.jid, type: 'chat' },
-      el(mine ? 'sent' : 'received', { xmlns: CARBONS }, el('forwarded', { xmlns: 'urn:xmpp:forward:0' }, original))));
-    return;
-  }
+  if (session.carbons && !direct) return sendCarbon(session, { msgId: m.msgId, mine, peerJid, body });
   // COMPAT: a carbon reaches the sender's other sessions "from the peer" with carbon_message="true" (§14).
   session.send(el('message', {
     type: 'chat', id: m.msgId, from: peerJid, to: session.jid, msec_times: m.createdAt,

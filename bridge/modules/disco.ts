@@ -1,18 +1,20 @@
 // XEP-0030: Service Discovery <https://xmpp.org/extensions/xep-0030.html> — what this
-// server and the user's account support. The roster is read-only (built from conversations).
+// server and the user's account support, as the registered modules declare (Module.features).
 import type { Module } from '../router.js';
 import { el, result } from '../xml.js';
 
 const INFO = 'http://jabber.org/protocol/disco#info';
 const ITEMS = 'http://jabber.org/protocol/disco#items';
 
-export const FEATURES = [
-  INFO, ITEMS, 'urn:xmpp:ping', 'urn:xmpp:mam:2', 'http://jabber.org/protocol/rsm', 'urn:xmpp:receipts',
-  'http://jabber.org/protocol/chatstates', 'jabber:iq:roster', 'urn:xmpp:carbons:2',
-];
+/** The features the modules declare, each once, in module order. */
+export function featuresOf(modules: Module[]): string[] {
+  return [...new Set(modules.flatMap((m) => m.features ?? []))];
+}
 
-export function disco(): Module {
+/** `registered` gives the modules in use (bridge/index.ts); disco lists their features, its own included. */
+export function disco(registered: () => Module[]): Module {
   return {
+    features: [INFO, ITEMS],
     hooks: {
       [`iq-get/${INFO}:query`]: (session, iq) => {
         const to = iq.attrs.to;
@@ -22,9 +24,7 @@ export function disco(): Module {
         } else {
           query.cnode(el('identity', { category: 'account', type: 'registered' }));
         }
-        for (const f of FEATURES) query.cnode(el('feature', { var: f }));
-        // COMPAT note for clients: the roster cannot be edited; it follows your conversations.
-        query.cnode(el('feature', { var: 'urn:startalk-next:roster:read-only' }));
+        for (const f of featuresOf(registered())) query.cnode(el('feature', { var: f }));
         session.send(result(iq, query));
         return true;
       },

@@ -7,7 +7,8 @@ import { parseStartalkBody } from '../../src/startalk/body.js';
 import type { Session } from '../session.js';
 import { sendInOrder } from '../in-order.js';
 import type { Module } from '../router.js';
-import { errorReply, groupOf, roomNameIn } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { groupOf, roomNameIn } from '../muc.js';
 import { el } from '../xml.js';
 
 async function groupchat(session: Session, stanza: Element): Promise<boolean> {

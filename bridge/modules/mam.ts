@@ -7,7 +7,7 @@ import { localPart, userJid } from '../../src/startalk/address.js';
 import { storedBody } from '../../src/startalk/body.js';
 import type { Module } from '../router.js';
 import type { Session } from '../session.js';
-import { bare, el, result, stanzaError } from '../xml.js';
+import { bare, el, forwarded, NS, result, stanzaError } from '../xml.js';
 
 const MAM = 'urn:xmpp:mam:2';
 const RSM = 'http://jabber.org/protocol/rsm';
@@ -20,6 +20,7 @@ function field(query: Element, name: string): string | undefined {
 
 export function mam(): Module {
   return {
+    features: [MAM, RSM],
     hooks: {
       [`iq-set/${MAM}:query`]: async (session, iq) => {
         const query = iq.getChild('query', MAM)!;
@@ -64,11 +65,10 @@ async function sendResult(session: Session, queryId: string | undefined, m: Mess
   const toId = await core.messages.recipientOf(m);
   const to = toId ? await core.accounts.userById(toId) : null;
   const inner = el('message', {
-    xmlns: 'jabber:client', type: 'chat', id: m.msgId, from: userJid({ username: from.username, domain }),
+    xmlns: NS.client, type: 'chat', id: m.msgId, from: userJid({ username: from.username, domain }),
     to: to ? userJid({ username: to.username, domain }) : undefined, msec_times: m.createdAt,
   }, storedBody(m));
   session.send(el('message', { to: session.jid },
     el('result', { xmlns: MAM, queryid: queryId, id: m.seq },
-      el('forwarded', { xmlns: 'urn:xmpp:forward:0' },
-        el('delay', { xmlns: 'urn:xmpp:delay', stamp: new Date(m.createdAt).toISOString() }), inner))));
+      forwarded(inner, new Date(m.createdAt)))));
 }

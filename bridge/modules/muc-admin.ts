@@ -2,7 +2,8 @@
 // CANCEL_MEMBER): role="none" removes the member, affiliation="admin"|"member"|"owner" sets the role.
 // The core decides who may (owner removes anyone, admins plain members; only the owner sets roles).
 import type { Module } from '../router.js';
-import { errorReply, groupOf, MUC, roomResult } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { groupOf, MUC, roomResult } from '../muc.js';
 import { bare, stanzaError } from '../xml.js';
 
 const ROLES = new Set(['owner', 'admin', 'member']);

@@ -1,7 +1,8 @@
 // Startalk create_muc, IQ set to <uuid>@conference.<domain> (../shared/startalk/PROTOCOL.md §5 flow 1, §2.4 CREATE_MUC).
 import { isAppError } from '../../src/core/errors.js';
 import type { Module } from '../router.js';
-import { errorReply, MUC, roomNameIn, roomResult } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { MUC, roomNameIn, roomResult } from '../muc.js';
 import { el, stanzaError } from '../xml.js';
 
 export function mucCreate(): Module {

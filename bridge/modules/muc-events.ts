@@ -6,7 +6,7 @@ import type { EventOf } from '../../src/core/events/types.js';
 import type { GroupRole } from '../../src/core/groups/types.js';
 import { revokeBody, storedBody } from '../../src/startalk/body.js';
 import type { Session } from '../session.js';
-import { bareOf, MUC, nickOf, roomJid } from '../rooms.js';
+import { bareOf, MUC, nickOf, roomJid } from '../muc.js';
 import { el } from '../xml.js';
 import { CHATSTATES } from './typing.js';
 

@@ -2,7 +2,8 @@
 // Any member invites, up to the member limit (the core decides); the invitees' add_user IQs and
 // every member's invite presence come from the core's group.members event.
 import type { Module } from '../router.js';
-import { errorReply, groupOf, MUC, roomResult } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { groupOf, MUC, roomResult } from '../muc.js';
 import { bare, el, stanzaError } from '../xml.js';
 
 const MAX_INVITES = 600;

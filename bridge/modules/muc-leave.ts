@@ -1,7 +1,8 @@
 // Startalk muc#del_register to a room: the sender leaves (../shared/startalk/PROTOCOL.md §5 flow 4, §2.4 DEL_MUC_USER).
 // The members' del_register presence and the leaver's del_user IQ come from the core's group.members event.
 import type { Module } from '../router.js';
-import { errorReply, groupOf, MUC, roomResult } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { groupOf, MUC, roomResult } from '../muc.js';
 
 export function mucLeave(): Module {
   return {

@@ -2,7 +2,8 @@
 // §2.4 DESTROY_MUC). Members get the destroy presence from the core's group.destroyed event.
 // Room configuration forms (XEP-0045 §10) are not offered: the router answers service-unavailable.
 import type { Module } from '../router.js';
-import { errorReply, groupOf, MUC, roomResult } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { groupOf, MUC, roomResult } from '../muc.js';
 
 export function mucOwner(): Module {
   return {

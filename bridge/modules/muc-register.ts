@@ -3,7 +3,8 @@
 import { notFound } from '../../src/core/errors.js';
 import type { Session } from '../session.js';
 import type { Module } from '../router.js';
-import { bareOf, errorReply, groupOf, MUC, roomResult } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { bareOf, groupOf, MUC, roomResult } from '../muc.js';
 import { el } from '../xml.js';
 
 /** The group for a current member of a live group; NOT_FOUND otherwise. */

@@ -1,7 +1,8 @@
 // Startalk muc#user_mucs to conference.<domain>: the user's groups as <muc_rooms name host/>
 // (../shared/startalk/PROTOCOL.md §5 flow 9, §2.4 USER_MUCS).
 import type { Module } from '../router.js';
-import { conference, errorReply, MUC } from '../rooms.js';
+import { errorReply } from '../errors.js';
+import { conference, MUC } from '../muc.js';
 import { el } from '../xml.js';
 
 export function mucUserMucs(): Module {

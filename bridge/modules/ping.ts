@@ -4,6 +4,7 @@ import { NS, result } from '../xml.js';
 
 export function ping(): Module {
   return {
+    features: [NS.ping],
     hooks: {
       [`iq-get/${NS.ping}:ping`]: (session, iq) => {
         session.send(result(iq));

@@ -3,7 +3,7 @@
 import type { Session } from '../session.js';
 import type { Module } from '../router.js';
 import { noteMarks, settleMarks } from '../echo.js';
-import { conference } from '../rooms.js';
+import { conference } from '../muc.js';
 import { bare } from '../xml.js';
 import { localPart } from '../../src/startalk/address.js';
 
@@ -28,6 +28,7 @@ async function groupReadmark(session: Session, body: unknown): Promise<void> {
 
 export function readmark(): Module {
   return {
+    features: [RECEIPTS],
     hooks: {
       'message/readmark': async (session, stanza) => {
         const { core } = session.ctx;

@@ -1,5 +1,5 @@
 // RFC 6121 §2 roster, read-only: the people the user shares a conversation or group with.
-// Pushes and edits are refused (not-allowed); disco advertises the read-only roster.
+// Pushes and edits are refused (not-allowed); the read-only feature says so in disco.
 import type { Module } from '../router.js';
 import { userJid } from '../../src/startalk/address.js';
 import { el, result, stanzaError } from '../xml.js';
@@ -8,6 +8,8 @@ const ROSTER = 'jabber:iq:roster';
 
 export function roster(): Module {
   return {
+    // COMPAT note for clients: the roster cannot be edited; it follows your conversations.
+    features: [ROSTER, 'urn:startalk-next:roster:read-only'],
     hooks: {
       [`iq-get/${ROSTER}:query`]: async (session, iq) => {
         const { core, domain } = session.ctx;

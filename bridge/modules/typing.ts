@@ -17,6 +17,7 @@ async function typing(session: Session, stanza: Element): Promise<void> {
 
 export function typingModule(): Module {
   return {
+    features: [CHATSTATES],
     hooks: {
       'message/typing': async (session, stanza) => (await typing(session, stanza), true),
       'message/chat': async (session, stanza) => {

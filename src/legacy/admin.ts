@@ -7,7 +7,7 @@ import type { Message } from '../core/messages/types.js';
 import { isRoomAddress, localPart, userAddress } from '../startalk/address.js';
 import type { LegacyDeps, LegacyRoute } from './router.js';
 import { ERR, LegacyError, required, str } from './http.js';
-import type { RoomNames } from './rooms.js';
+import type { RoomNames } from './room-names.js';
 import { parseStartalkBody } from '../startalk/body.js';
 
 const MAX_RECIPIENTS = 1000;

@@ -5,7 +5,7 @@ import type { GroupCard } from '../core/groups/types.js';
 import { conferenceHost, localPart, roomJid } from '../startalk/address.js';
 import { withExtra, type LegacyDeps, type LegacyRoute } from './router.js';
 import { ERR, LegacyError, str } from './http.js';
-import type { RoomNames } from './rooms.js';
+import type { RoomNames } from './room-names.js';
 
 /** Versions handed out lag the clock a little: a change committing meanwhile is reported twice, never missed. */
 const SAFETY_MS = 2000;

@@ -7,7 +7,7 @@ import { conferenceHost, localPart, userAddress, userJid } from '../startalk/add
 import type { LegacyDeps, LegacyRoute } from './router.js';
 import { ERR, LegacyError, num, str } from './http.js';
 import { renderDirect, renderGroup, renderStanza, usersOf, type Rendered } from './render.js';
-import type { RoomNames } from './rooms.js';
+import type { RoomNames } from './room-names.js';
 
 /** COMPAT: several calls carry the user again in the body; it must be the cookie's user. */
 function sameUser(viewer: User, claimed: string | undefined): void {

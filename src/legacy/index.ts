@@ -11,7 +11,7 @@ import { loginRoutes } from './login.js';
 import { fileRoutes } from './files.js';
 import { navRoutes } from './nav.js';
 import { userRoutes } from './users.js';
-import { roomNames } from './rooms.js';
+import { roomNames } from './room-names.js';
 import { LegacyRouter, type LegacyDeps, type LegacyRoute } from './router.js';
 import { searchRoutes } from './search.js';
 

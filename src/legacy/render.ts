@@ -6,7 +6,7 @@ import type { User, UserId } from '../core/accounts/types.js';
 import type { Core } from '../core/index.js';
 import type { Message } from '../core/messages/types.js';
 import type { TimedMessage } from '../core/sync/service.js';
-import type { LegacyRoom } from './rooms.js';
+import type { LegacyRoom } from './room-names.js';
 import { userJid } from '../startalk/address.js';
 import { bodyJson } from '../startalk/body.js';
 

@@ -1,6 +1,6 @@
 // In-process session keys: the single-node default.
 import type { UserId } from '../../core/accounts/types.js';
-import type { SessionKeyStore } from '../../core/keys/ports.js';
+import type { SessionKeyStore } from '../../core/session-keys/ports.js';
 
 export function createMemorySessionKeys(): SessionKeyStore {
   const byUser = new Map<UserId, Set<string>>();

@@ -2,7 +2,7 @@
 // Keys of nodes that stopped heartbeating (see presence.ts, same <p>:nodes set) are left
 // out and pruned when read.
 import { Redis } from 'ioredis';
-import type { SessionKeyStore } from '../../core/keys/ports.js';
+import type { SessionKeyStore } from '../../core/session-keys/ports.js';
 
 export function createRedisSessionKeys(opts: {
   url: string; prefix: string; nodeId: string; ttlMs: number; onError?: (e: Error) => void;

@@ -1,9 +1,8 @@
 // Startalk rooms on the bridge (../shared/startalk/PROTOCOL.md §5): room JIDs at
 // conference.<domain>, named by the core group's room name; shared by the muc-* modules
-// and the delivery of group events. No state: every answer comes from the core.
+// and the delivery of group events (error replies: errors.ts). No state: every answer comes from the core.
 import type { Element } from 'ltx';
 import type { User } from '../src/core/accounts/types.js';
-import { ERRORS, isAppError } from '../src/core/errors.js';
 import { conferenceHost, roomJid as startalkRoomJid, roomNameOf, roomNick, userJid } from '../src/startalk/address.js';
 import type { Session } from './session.js';
 import { el, stanzaError } from './xml.js';
@@ -50,14 +49,4 @@ export async function groupOf(session: Session, stanza: Element): Promise<string
 /** COMPAT: Startalk answers room IQs from the room with <query xmlns=…> around the result (PB maps on it). */
 export function roomResult(session: Session, iq: Element, ns: string, ...children: Element[]): Element {
   return el('iq', { type: 'result', id: iq.attrs.id, from: iq.attrs.to, to: session.jid }, el('query', { xmlns: ns }, ...children));
-}
-
-/** The core's error registry decides the stanza error; anything else is internal (and logged). */
-export function errorReply(session: Session, stanza: Element, err: unknown): Element {
-  if (!isAppError(err)) {
-    session.ctx.log.warn({ err: (err as Error)?.message }, 'xmpp room request failed');
-    return stanzaError(stanza, 'wait', 'internal-server-error');
-  }
-  const { type, condition } = ERRORS[err.code].xmpp;
-  return stanzaError(stanza, type, condition, err.message);
 }
