@@ -183,6 +183,26 @@ describe('GraphQL for client developers (development defaults)', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
   });
 
+  it('sends the GraphiQL page gzipped to a browser that accepts it, and plain to one that does not', async () => {
+    const { request } = await import('node:http');
+    const { gunzipSync } = await import('node:zlib');
+    const get = (enc?: string) => new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const req = request(t.url, { headers: { accept: 'text/html', ...(enc ? { 'accept-encoding': enc } : {}) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const plain = await get();
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const zipped = await get('gzip, deflate, br');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(zipped.body).toString()).toBe(plain.body.toString());
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 2);
+  });
+
   it('answers CORS preflights on every route a browser app uses, and CORS headers on the answers', async () => {
     const base = t.url.replace(/\/graphql$/, '');
     const tk = (await t.ok('mutation{ requestUpload(name:"a.txt",size:3,contentType:"text/plain"){ url uploadId } }', {}, alice.token)).requestUpload;

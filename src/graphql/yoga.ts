@@ -17,7 +17,7 @@ import type { Core } from '../core/index.js';
 import { authenticate, bearer, extensionsToken } from './auth.js';
 import type { Context } from './builder.js';
 import { createMaskError } from './errors.js';
-import { renderOfflineGraphiQL } from './graphiql.js';
+import { renderOfflineGraphiQL, useGzippedGraphiQL } from './graphiql.js';
 import { createOperationPreparer } from './operation.js';
 import { loadTrustedDocuments, persistedOperationsPlugin } from './persisted.js';
 import { schema } from './schema/index.js';
@@ -92,6 +92,7 @@ export function createGraphQLEdge(opts: GraphQLEdgeOptions) {
     logging: false,
     plugins: [
       useBodyLimit(limits.maxRequestBytes),
+      useGzippedGraphiQL(),
       useSingleConnectionSSE(ENDPOINT, (params, ctx) => prepare(params, ctx), maskError,
         async (req) => {
           const a = await authenticate(core, bearer(req.headers.get('authorization')));
