@@ -6,6 +6,7 @@ import type { Element } from 'ltx';
 import type { AuthSession, User } from '../src/core/accounts/types.js';
 import type { Core } from '../src/core/index.js';
 import { TokenBucket } from '../src/core/rate-limit.js';
+import { userJid } from '../src/startalk/address.js';
 import type { StartalkKey } from '../src/startalk/rsa.js';
 import { el, NS } from './xml.js';
 
@@ -92,11 +93,11 @@ export class Session {
   }
 
   get jid(): string {
-    return `${this.user!.username}@${this.user!.domain}/${this.resource}`;
+    return `${userJid(this.user!)}/${this.resource}`;
   }
 
   get bareJid(): string {
-    return `${this.user!.username}@${this.user!.domain}`;
+    return userJid(this.user!);
   }
 
   /** The client opened (or re-opened) the stream: answer with our header and features. */

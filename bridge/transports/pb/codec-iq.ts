@@ -3,6 +3,7 @@
 // {definedKey 80, value:<tag>} the way ejabberd_xml2pb_iq does, typos included.
 import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
+import { conferenceHost } from '../../../src/startalk/address.js';
 import { el, NS } from '../../xml.js';
 import { headerName, headers } from './headers.js';
 import { IQ_ERROR, IQ_KEYS, IQ_RESULT, PB, SIGNAL, type KeyedMessage, type MessageBody, type ProtoMessage } from './schema.js';
@@ -47,7 +48,7 @@ export function iqToStanza(pm: ProtoMessage, pending: PendingIqs, domain: string
     case 'SET_ADMIN': case 'SET_MEMBER': case 'CANCEL_MEMBER':
       return make('set', query('muc#admin', attrsElement(iq.body, 'item')));
     case 'DESTROY_MUC': return make('set', query('muc#owner', el('destroy')));
-    case 'USER_MUCS': return make('get', query('muc#user_mucs'), to ?? `conference.${domain}`);
+    case 'USER_MUCS': return make('get', query('muc#user_mucs'), to ?? conferenceHost(domain));
     case 'GET_FORBIDDEN_WORDS': return make('get', query('muc#muc_forbidden_words'));
     case 'SET_FORBIDDEN_WORDS': {
       const q = attrsElement({ value: 'query', headers: iq.body?.headers }, 'query');

@@ -3,6 +3,7 @@
 // StreamEnd codes sessions end with. No stream restart follows the auth success.
 import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
+import { userJid } from '../../../src/startalk/address.js';
 import { el, NS } from '../../xml.js';
 import { PB, SIGNAL, type AuthMessage, type ProtoMessage, type WelcomeMessage } from './schema.js';
 
@@ -15,7 +16,7 @@ export function welcome(pm: ProtoMessage, domain: string, offerTls: boolean): { 
   if ((w.domain ?? '').toLowerCase() !== domain) return { end: streamEnd(222, 'host is not surport') };
   if (w.version !== '1.0') return { end: streamEnd(222, 'vresion is error') };
   const user = w.user ?? '';
-  const jid = user ? `${user}@${domain}` : domain;
+  const jid = user ? userJid({ username: user, domain }) : domain;
   return {
     user,
     reply: {
