@@ -118,6 +118,37 @@ describe('bridge modules on a fake transport', () => {
     b.session.close();
   });
 
+  it('typing (XEP-0085 composing) reaches the peer as Startalk typing with the chat state, and is never stored', async () => {
+    const a = await bound('mona', 'ta');
+    const b = await bound('nils', 'tb');
+    await a.session.handle(el('message', { type: 'chat', to: 'nils@localhost' }, el('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
+    const got = await eventually(() => b.fake.sent.find((s) => s.attrs.type === 'typing'), { what: 'typing at the peer' });
+    expect(got.attrs.from).toBe('mona@localhost');
+    expect(got.getChild('composing', 'http://jabber.org/protocol/chatstates')).toBeTruthy();
+    const stored = await t.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'typing'");
+    expect(stored.rows[0].n).toBe(0);
+    a.session.close();
+    b.session.close();
+  });
+
+  it('revoke (Startalk): the peer gets the recall; the revoking session gets no copy; the peer cannot recall it', async () => {
+    const a = await bound('mona', 'ra');
+    const b = await bound('nils', 'rb');
+    await b.session.handle(el('presence'));
+    await a.session.handle(el('message', { type: 'chat', to: 'nils@localhost' }, el('body', { id: 'unit-rev-1', msgType: '1' }, 'oops')));
+    await eventually(() => b.fake.sent.find((s) => s.getChildText('body') === 'oops'), { what: 'the message at the peer' });
+    // the peer may not recall someone else's message
+    await b.session.handle(el('message', { type: 'revoke', to: 'mona@localhost', id: 'rv0' }, el('body', { id: 'unit-rev-1', msgType: '-1' })));
+    expect(b.fake.sent.find((s) => s.attrs.type === 'error')?.getChild('error')?.getChild('not-allowed', NS.stanzas)).toBeTruthy();
+    await a.session.handle(el('message', { type: 'revoke', to: 'nils@localhost', id: 'rv1' }, el('body', { id: 'unit-rev-1', msgType: '-1' })));
+    const recall = await eventually(() => b.fake.sent.find((s) => s.attrs.type === 'revoke'), { what: 'the recall at the peer' });
+    expect(recall.getChild('body')!.attrs).toMatchObject({ id: 'unit-rev-1', msgType: '-1' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.fake.sent.some((s) => s.attrs.type === 'revoke')).toBe(false);
+    a.session.close();
+    b.session.close();
+  });
+
   it('chat to another domain is refused with remote-server-not-found and nothing is stored', async () => {
     const { session, fake } = await bound('mona');
     await session.handle(el('message', { type: 'chat', to: 'x@elsewhere.example', id: 'm2' }, el('body', { id: 'unit-msg-2' }, 'out')));
